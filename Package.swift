@@ -1,0 +1,60 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "hotline-gateway",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "hotline", targets: ["HotlineCLI"])
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+    ],
+    targets: [
+        // Pure domain: text, phone numbers, flows, the conversation engine. Foundation only.
+        .target(name: "HotlineCore"),
+        // One adapter per gateway kind, working on plain request values.
+        .target(name: "Gateways", dependencies: ["HotlineCore"]),
+        // What the service persists, and the SQLite implementation.
+        .target(
+            name: "Storage",
+            dependencies: [
+                "HotlineCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "HotlineServer",
+            dependencies: [
+                "HotlineCore", "Gateways", "Storage",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .executableTarget(
+            name: "HotlineCLI",
+            dependencies: [
+                "HotlineServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "HotlineCoreTests", dependencies: ["HotlineCore"]),
+        .testTarget(name: "GatewaysTests", dependencies: ["Gateways"], resources: [.copy("Fixtures")]),
+        .testTarget(
+            name: "HotlineServerTests",
+            dependencies: [
+                "HotlineServer", "Storage",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,62 @@
+/// Fields of an `application/x-www-form-urlencoded` body merged with the query string, as
+/// gateways post them. Names match case-insensitively; a body value wins over the query's.
+public struct FormFields: Sendable {
+    private var values: [String: String] = [:]
+
+    public init(query: String, body: [UInt8]) throws(GatewayError) {
+        try add(Array(query.utf8))
+        try add(body)
+    }
+
+    public subscript(name: String) -> String? { values[name.lowercased()] }
+
+    /// The value of a field the gateway always sends; its absence is the gateway's error (400).
+    public func required(_ name: String) throws(GatewayError) -> String {
+        guard let value = self[name] else { throw .missingField(name) }
+        return value
+    }
+
+    private mutating func add(_ bytes: [UInt8]) throws(GatewayError) {
+        for pair in bytes.split(separator: UInt8(ascii: "&"), omittingEmptySubsequences: true) {
+            let parts = pair.split(separator: UInt8(ascii: "="), maxSplits: 1, omittingEmptySubsequences: false)
+            let name = try Self.decode(parts[0]).lowercased()
+            let value = parts.count > 1 ? try Self.decode(parts[1]) : ""
+            guard !name.isEmpty else { continue }
+            values[name] = value
+        }
+    }
+
+    static func decode(_ raw: ArraySlice<UInt8>) throws(GatewayError) -> String {
+        var out: [UInt8] = []
+        out.reserveCapacity(raw.count)
+        var i = raw.startIndex
+        while i < raw.endIndex {
+            let byte = raw[i]
+            if byte == UInt8(ascii: "+") {
+                out.append(UInt8(ascii: " "))
+            } else if byte == UInt8(ascii: "%") {
+                guard i + 2 < raw.endIndex, let hi = hexValue(raw[i + 1]), let lo = hexValue(raw[i + 2]) else {
+                    throw GatewayError(status: 400, reason: "malformed percent-escape in the form body")
+                }
+                out.append(hi << 4 | lo)
+                i += 2
+            } else {
+                out.append(byte)
+            }
+            i += 1
+        }
+        guard let text = String(validating: out, as: UTF8.self) else {
+            throw GatewayError(status: 400, reason: "a form value is not valid UTF-8")
+        }
+        return text
+    }
+
+    private static func hexValue(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
+        default: nil
+        }
+    }
+}

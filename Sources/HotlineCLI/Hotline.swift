@@ -1,0 +1,10 @@
+import ArgumentParser
+
+@main
+struct Hotline: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "hotline",
+        abstract: "Hotline Gateway: children and families reach a child protection hotline by SMS and USSD.",
+        subcommands: [Serve.self, CheckConfig.self],
+        defaultSubcommand: Serve.self)
+}

@@ -1,0 +1,206 @@
+import Foundation
+
+/// Runs a flow one answer at a time: `step(state, input, context)` is pure, so every path is a
+/// table of inputs and screens, and the shell persists what it returns in one transaction.
+public struct ConversationEngine: Sendable {
+    public let flow: Flow
+    public let defaultLanguage: String
+
+    /// Answers that work on every screen.
+    static let backWords: Set<String> = ["0"]
+    static let menuWords: Set<String> = ["00", "menu"]
+
+    public init(flow: Flow, defaultLanguage: String) {
+        self.flow = flow
+        self.defaultLanguage = defaultLanguage
+    }
+
+    public func step(_ state: ConversationState?, _ input: ConversationInput, _ context: StepContext) -> Step {
+        let before = state
+        var run = Run(engine: self, context: context)
+        switch (state, input) {
+        case (nil, _), (_, .start):
+            run.state = ConversationState(flowID: flow.id, nodeID: flow.start, language: defaultLanguage)
+            if let kept = state?.report, !kept.status.isClosed { run.state.report = kept }
+            run.enter(flow.start)
+        case (let state?, .text(let raw)):
+            run.state = state
+            if state.finished {
+                run.state = ConversationState(flowID: flow.id, nodeID: flow.start, language: state.language)
+                run.enter(flow.start)
+            } else {
+                run.answer(raw)
+            }
+        }
+        return run.finish(before: before)
+    }
+
+    func node(_ id: String) -> FlowNode {
+        // The loader refuses a flow with a dangling transition, so this fallback only protects a
+        // person from a state stored under an older flow: they land on the main menu.
+        flow.nodes[id] ?? flow.nodes[flow.start]!
+    }
+}
+
+extension CaseStatus {
+    var isClosed: Bool { self != .open }
+}
+
+/// One step in progress: the state being changed, the effects gathered, the hint to show.
+private struct Run {
+    let engine: ConversationEngine
+    let context: StepContext
+    var state = ConversationState(flowID: "", nodeID: "", language: "")
+    var effects: [StepEffect] = []
+    var hint: String? = nil
+
+    init(engine: ConversationEngine, context: StepContext) {
+        self.engine = engine
+        self.context = context
+    }
+
+    var flow: Flow { engine.flow }
+
+    mutating func answer(_ raw: String) {
+        let text = String(raw.trimmingWhitespace())
+        let folded = text.folded
+        if ConversationEngine.menuWords.contains(folded) {
+            state.trail.append(state.nodeID)
+            enter(flow.start)
+            return
+        }
+        if ConversationEngine.backWords.contains(folded) {
+            state.misses = 0
+            state.nodeID = state.trail.popLast() ?? flow.start
+            return
+        }
+        let node = engine.node(state.nodeID)
+        switch node.type {
+        case .menu:
+            guard let option = match(folded, in: node.options) else { return miss(node, retry: "retry_menu") }
+            if let field = node.field { save(field, option.value ?? option.key) }
+            apply(option.actions, because: node.field.map { "\($0) = \(option.value ?? option.key)" } ?? "chose \(option.key)")
+            move(to: option.next)
+        case .question:
+            guard text.count >= max(1, node.minLength ?? 1) else { return miss(node, retry: "retry_text") }
+            if let field = node.field { save(field, text) }
+            move(to: node.next ?? flow.start)
+        case .message:
+            move(to: node.next ?? flow.start)
+        case .end:
+            move(to: flow.start)
+        }
+    }
+
+    func match(_ folded: String, in options: [FlowOption]) -> FlowOption? {
+        if let byKey = options.first(where: { $0.key.folded == folded }) { return byKey }
+        guard !folded.isEmpty else { return nil }
+        return options.first { option in option.label.translations.values.contains { $0.folded == folded } }
+    }
+
+    mutating func miss(_ node: FlowNode, retry: String) {
+        state.misses += 1
+        guard state.misses >= 2 else {
+            hint = localized(flow.texts[retry])
+            return
+        }
+        // Never a third time round the same error: move forward, or offer help.
+        if let rule = node.onMiss {
+            if let field = node.field, let value = rule.save { save(field, value) }
+            move(to: rule.next)
+        } else {
+            move(to: flow.help)
+        }
+    }
+
+    mutating func move(to id: String) {
+        state.trail.append(state.nodeID)
+        if state.trail.count > 32 { state.trail.removeFirst(state.trail.count - 32) }
+        enter(id)
+    }
+
+    mutating func enter(_ id: String) {
+        state.nodeID = id
+        state.misses = 0
+        let node = engine.node(id)
+        apply(node.actions, because: "reached \(id)")
+        if node.type == .end {
+            state.finished = true
+            effects.append(.endSession)
+        }
+    }
+
+    mutating func save(_ field: String, _ value: String) {
+        state.answers[field] = value
+    }
+
+    mutating func apply(_ actions: [FlowAction], because reason: String) {
+        for action in actions {
+            switch action {
+            case .openCase:
+                if state.report == nil {
+                    state.report = CaseDraft(reference: context.newCaseReference)
+                    effects.append(.openCase(reference: context.newCaseReference))
+                }
+            case .priority(let level):
+                guard var report = state.report, level >= report.priority else { continue }
+                report.priority = level
+                report.reasons.append("\(level.rawValue): \(reason)")
+                state.report = report
+            case .category(let category):
+                save("category", category)
+            case .escalate:
+                guard var report = state.report else { continue }
+                if report.escalatedAt.map({ $0 < report.priority }) ?? true {
+                    report.escalatedAt = report.priority
+                    state.report = report
+                    effects.append(.escalate(reference: report.reference, priority: report.priority, reasons: report.reasons))
+                }
+            case .submitCase:
+                state.report?.status = .submitted
+            case .language(let language):
+                state.language = language
+            }
+        }
+    }
+
+    func localized(_ text: LocalizedText?) -> String {
+        text?.text(state.language, fallback: engine.defaultLanguage) ?? ""
+    }
+
+    func render() -> Screen {
+        let node = engine.node(state.nodeID)
+        var lines: [String] = []
+        if let hint, !hint.isEmpty { lines.append(hint) }
+        lines.append(localized(node.text))
+        for option in node.options { lines.append("\(option.key). \(localized(option.label))") }
+        var text = lines.joined(separator: "\n")
+        var variables = context.variables
+        variables["reference"] = state.report?.reference ?? ""
+        for (name, value) in variables { text = text.replacingAll("{\(name)}", with: value) }
+        return Screen(text: text, continues: node.type != .end)
+    }
+
+    /// Effects in the order the shell applies them: open, save, escalate (which reads the saved
+    /// case), then end the session.
+    mutating func finish(before: ConversationState?) -> Step {
+        var ordered = effects.filter { if case .openCase = $0 { true } else { false } }
+        if let report = state.report,
+            report != before?.report || state.answers != before?.answers || state.language != before?.language
+        {
+            ordered.append(
+                .saveCase(
+                    CaseSnapshot(draft: report, category: state.answers["category"], answers: state.answers, language: state.language)))
+        }
+        ordered += effects.filter { if case .escalate = $0 { true } else { false } }
+        if effects.contains(.endSession) { ordered.append(.endSession) }
+        return Step(screen: render(), state: state, effects: ordered)
+    }
+}
+
+extension String {
+    func replacingAll(_ target: String, with replacement: String) -> String {
+        guard contains(target) else { return self }
+        return components(separatedBy: target).joined(separator: replacement)
+    }
+}

@@ -1,0 +1,76 @@
+import Foundation
+
+/// Everything the engine needs to continue a conversation, stored with the session.
+public struct ConversationState: Sendable, Codable, Equatable {
+    public var flowID: String
+    public var nodeID: String
+    public var language: String
+    /// Answers saved so far, by field (`category`, `danger_now`, `location`...).
+    public var answers: [String: String]
+    /// Nodes passed through, newest last, so `0` can go back.
+    public var trail: [String]
+    /// Wrong answers in a row on the current node.
+    public var misses: Int
+    public var report: CaseDraft?
+    /// True once an end screen was shown.
+    public var finished: Bool
+
+    public init(flowID: String, nodeID: String, language: String) {
+        self.flowID = flowID
+        self.nodeID = nodeID
+        self.language = language
+        self.answers = [:]
+        self.trail = []
+        self.misses = 0
+        self.report = nil
+        self.finished = false
+    }
+}
+
+/// What the person did this turn.
+public enum ConversationInput: Sendable, Equatable {
+    /// A new session (a USSD dial, the first SMS of a conversation with no keyword).
+    case start
+    /// One answer, as typed.
+    case text(String)
+}
+
+/// What does not come from the person: the time, a fresh case reference should one be needed,
+/// and the numbers screens mention. Passed in so the engine stays pure.
+public struct StepContext: Sendable {
+    public var now: Date
+    public var newCaseReference: String
+    public var variables: [String: String]
+
+    public init(now: Date, newCaseReference: String, variables: [String: String] = [:]) {
+        self.now = now
+        self.newCaseReference = newCaseReference
+        self.variables = variables
+    }
+}
+
+/// What the shell must do after a step; the engine only describes it.
+public enum StepEffect: Sendable, Equatable {
+    case openCase(reference: String)
+    case saveCase(CaseSnapshot)
+    case escalate(reference: String, priority: Priority, reasons: [String])
+    case endSession
+}
+
+/// A screen as the engine means it; renderers turn it into a USSD page or an SMS.
+public struct Screen: Sendable, Equatable {
+    public var text: String
+    /// True when the conversation continues (USSD `CON`), false when it ends (`END`).
+    public var continues: Bool
+
+    public init(text: String, continues: Bool) {
+        self.text = text
+        self.continues = continues
+    }
+}
+
+public struct Step: Sendable, Equatable {
+    public var screen: Screen
+    public var state: ConversationState
+    public var effects: [StepEffect]
+}

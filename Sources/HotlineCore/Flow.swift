@@ -1,0 +1,200 @@
+/// A conversation as data: nodes that show a screen and wait for one answer, which is exactly
+/// one USSD hit or one SMS. Loaded from `gateway-config/flows/*.yaml`.
+public struct Flow: Sendable, Codable, Equatable {
+    public var id: String
+    /// The node a new conversation starts on, and where `00` / `menu` return to.
+    public var start: String
+    /// The node shown after two wrong answers on a node that has no `on_miss` of its own.
+    public var help: String
+    /// Texts the engine itself shows: `retry_menu` (a choice not on the list) and `retry_text`
+    /// (an answer too short), each in every language.
+    public var texts: [String: LocalizedText]
+    public var nodes: [String: FlowNode]
+
+    public static let requiredTexts = ["retry_menu", "retry_text"]
+
+    public init(id: String, start: String, help: String, texts: [String: LocalizedText], nodes: [String: FlowNode]) {
+        self.id = id
+        self.start = start
+        self.help = help
+        self.texts = texts
+        self.nodes = nodes
+    }
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case id, start, help, texts, nodes
+    }
+
+    public init(from decoder: any Decoder) throws {
+        try decoder.rejectUnknownKeys(CodingKeys.self)
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        id = try c.decode(String.self, forKey: .id)
+        start = try c.decode(String.self, forKey: .start)
+        help = try c.decode(String.self, forKey: .help)
+        texts = try c.decode([String: LocalizedText].self, forKey: .texts)
+        nodes = try c.decode([String: FlowNode].self, forKey: .nodes)
+    }
+}
+
+public struct FlowNode: Sendable, Codable, Equatable {
+    public enum Kind: String, Sendable, Codable, CaseIterable {
+        /// Numbered options; the answer is a key or an option's label.
+        case menu
+        /// A free answer saved under `field`, at least `min_length` characters.
+        case question
+        /// A text to read; any answer moves on to `next`.
+        case message
+        /// The last screen: the session ends.
+        case end
+    }
+
+    public var type: Kind
+    public var text: LocalizedText
+    public var options: [FlowOption]
+    /// Where the answer is saved in the case (`category`, `location`...).
+    public var field: String?
+    public var next: String?
+    public var minLength: Int?
+    /// Done when the node is entered.
+    public var actions: [FlowAction]
+    /// What happens after the second wrong answer here, instead of the flow's help node.
+    public var onMiss: MissRule?
+
+    public init(
+        type: Kind, text: LocalizedText, options: [FlowOption] = [], field: String? = nil, next: String? = nil,
+        minLength: Int? = nil, actions: [FlowAction] = [], onMiss: MissRule? = nil
+    ) {
+        self.type = type
+        self.text = text
+        self.options = options
+        self.field = field
+        self.next = next
+        self.minLength = minLength
+        self.actions = actions
+        self.onMiss = onMiss
+    }
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case type, text, options, field, next, actions
+        case minLength = "min_length"
+        case onMiss = "on_miss"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        try decoder.rejectUnknownKeys(CodingKeys.self)
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        type = try c.decode(Kind.self, forKey: .type)
+        text = try c.decode(LocalizedText.self, forKey: .text)
+        options = try c.decodeIfPresent([FlowOption].self, forKey: .options) ?? []
+        field = try c.decodeIfPresent(String.self, forKey: .field)
+        next = try c.decodeIfPresent(String.self, forKey: .next)
+        minLength = try c.decodeIfPresent(Int.self, forKey: .minLength)
+        actions = try c.decodeIfPresent([FlowAction].self, forKey: .actions) ?? []
+        onMiss = try c.decodeIfPresent(MissRule.self, forKey: .onMiss)
+    }
+}
+
+public struct FlowOption: Sendable, Codable, Equatable {
+    /// What the person presses (`1`, `2`...).
+    public var key: String
+    public var label: LocalizedText
+    /// Saved under the node's `field` when chosen; defaults to the key.
+    public var value: String?
+    public var next: String
+    public var actions: [FlowAction]
+
+    public init(key: String, label: LocalizedText, value: String? = nil, next: String, actions: [FlowAction] = []) {
+        self.key = key
+        self.label = label
+        self.value = value
+        self.next = next
+        self.actions = actions
+    }
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case key, label, value, next, actions
+    }
+
+    public init(from decoder: any Decoder) throws {
+        try decoder.rejectUnknownKeys(CodingKeys.self)
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        key = try c.decode(String.self, forKey: .key)
+        label = try c.decode(LocalizedText.self, forKey: .label)
+        value = try c.decodeIfPresent(String.self, forKey: .value)
+        next = try c.decode(String.self, forKey: .next)
+        actions = try c.decodeIfPresent([FlowAction].self, forKey: .actions) ?? []
+    }
+}
+
+/// Where a person goes after a second wrong answer: forward, with a value saved, never round
+/// the same error again.
+public struct MissRule: Sendable, Codable, Equatable {
+    public var next: String
+    public var save: String?
+
+    public init(next: String, save: String? = nil) {
+        self.next = next
+        self.save = save
+    }
+}
+
+/// What entering a node or choosing an option does to the case and the session.
+public enum FlowAction: Sendable, Equatable, Codable {
+    /// Opens the case (once) with a fresh reference.
+    case openCase
+    /// Raises the case's priority (never lowers it).
+    case priority(Priority)
+    /// Sets the case's category without asking.
+    case category(String)
+    /// Hands the case to the escalation channels at its current priority.
+    case escalate
+    /// Marks the report complete.
+    case submitCase
+    /// Switches the conversation's language.
+    case language(String)
+
+    private enum Key: String, CodingKey, CaseIterable {
+        case priority, category, language
+    }
+
+    public init(from decoder: any Decoder) throws {
+        if let word = try? decoder.singleValueContainer().decode(String.self) {
+            switch word {
+            case "open_case": self = .openCase
+            case "escalate": self = .escalate
+            case "submit_case": self = .submitCase
+            default:
+                throw DecodingError.dataCorrupted(
+                    .init(
+                        codingPath: decoder.codingPath,
+                        debugDescription:
+                            "unknown action '\(word)'; expected open_case, escalate, submit_case, or a mapping priority:/category:/language:"
+                    ))
+            }
+            return
+        }
+        try decoder.rejectUnknownKeys(Key.self)
+        let c = try decoder.container(keyedBy: Key.self)
+        if let p = try c.decodeIfPresent(Priority.self, forKey: .priority) {
+            self = .priority(p)
+        } else if let cat = try c.decodeIfPresent(String.self, forKey: .category) {
+            self = .category(cat)
+        } else if let lang = try c.decodeIfPresent(String.self, forKey: .language) {
+            self = .language(lang)
+        } else {
+            throw DecodingError.dataCorrupted(
+                .init(codingPath: decoder.codingPath, debugDescription: "an action mapping needs priority:, category: or language:"))
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        switch self {
+        case .openCase: var c = encoder.singleValueContainer(); try c.encode("open_case")
+        case .escalate: var c = encoder.singleValueContainer(); try c.encode("escalate")
+        case .submitCase: var c = encoder.singleValueContainer(); try c.encode("submit_case")
+        case .priority(let p): var c = encoder.container(keyedBy: Key.self); try c.encode(p, forKey: .priority)
+        case .category(let s): var c = encoder.container(keyedBy: Key.self); try c.encode(s, forKey: .category)
+        case .language(let s): var c = encoder.container(keyedBy: Key.self); try c.encode(s, forKey: .language)
+        }
+    }
+}

@@ -1,0 +1,153 @@
+/// One thing wrong with a flow, located by its key path in the file
+/// (`nodes.report_where.next`), so the config loader can name the line.
+public struct FlowProblem: Sendable, Equatable, CustomStringConvertible {
+    public enum Severity: String, Sendable { case error, warning }
+    public var path: [String]
+    public var message: String
+    public var severity: Severity
+
+    public init(_ path: [String], _ message: String, severity: Severity = .error) {
+        self.path = path
+        self.message = message
+        self.severity = severity
+    }
+
+    public var description: String { "\(path.joined(separator: ".")): \(message)" }
+}
+
+/// A USSD gateway a flow is shown through, for checking that every screen fits it.
+public struct ScreenTarget: Sendable {
+    public var gatewayID: String
+    public var policy: EncodingPolicy
+    public var limits: USSDLimits
+
+    public init(gatewayID: String, policy: EncodingPolicy, limits: USSDLimits) {
+        self.gatewayID = gatewayID
+        self.policy = policy
+        self.limits = limits
+    }
+}
+
+public enum FlowValidator {
+    /// Everything a hotline's staff could break in a flow: dangling transitions, unreachable
+    /// nodes, missing translations, loops on error, screens too long for a USSD gateway.
+    /// `variables` are the longest values screens may show (the case reference, the numbers).
+    public static func validate(
+        _ flow: Flow, languages: [String], targets: [ScreenTarget], variables: [String: String]
+    ) -> [FlowProblem] {
+        var problems: [FlowProblem] = []
+        func requireNode(_ id: String, _ path: [String]) {
+            if flow.nodes[id] == nil {
+                problems.append(FlowProblem(path, "goes to node '\(id)', which does not exist; known nodes: \(flow.nodes.keys.sorted().joined(separator: ", "))"))
+            }
+        }
+        func requireLanguages(_ text: LocalizedText, _ path: [String]) {
+            for language in languages where (text.translations[language] ?? "").trimmingWhitespace().isEmpty {
+                problems.append(FlowProblem(path, "has no '\(language)' text; every text needs \(languages.joined(separator: ", "))"))
+            }
+        }
+
+        requireNode(flow.start, ["start"])
+        requireNode(flow.help, ["help"])
+        for key in Flow.requiredTexts {
+            if let text = flow.texts[key] {
+                requireLanguages(text, ["texts", key])
+            } else {
+                problems.append(FlowProblem(["texts"], "needs '\(key)', the text shown after a wrong answer"))
+            }
+        }
+
+        for (id, node) in flow.nodes.sorted(by: { $0.key < $1.key }) {
+            let base = ["nodes", id]
+            requireLanguages(node.text, base + ["text"])
+            for (i, option) in node.options.enumerated() {
+                requireLanguages(option.label, base + ["options", "\(i)", "label"])
+                requireNode(option.next, base + ["options", "\(i)", "next"])
+                if ConversationEngine.backWords.contains(option.key.folded) || ConversationEngine.menuWords.contains(option.key.folded) {
+                    problems.append(FlowProblem(base + ["options", "\(i)", "key"], "'\(option.key)' is reserved: 0 goes back and 00 opens the main menu"))
+                }
+                checkActions(option.actions, base + ["options", "\(i)", "actions"], languages, &problems)
+            }
+            let keys = node.options.map(\.key.folded)
+            if Set(keys).count != keys.count {
+                problems.append(FlowProblem(base + ["options"], "two options share a key"))
+            }
+            if let next = node.next { requireNode(next, base + ["next"]) }
+            if let miss = node.onMiss { requireNode(miss.next, base + ["on_miss", "next"]) }
+            checkActions(node.actions, base + ["actions"], languages, &problems)
+            switch node.type {
+            case .menu where node.options.isEmpty:
+                problems.append(FlowProblem(base + ["options"], "a menu needs at least one option"))
+            case .question where node.field == nil:
+                problems.append(FlowProblem(base + ["field"], "a question needs a field to save its answer in"))
+            case .question where node.next == nil, .message where node.next == nil:
+                problems.append(FlowProblem(base + ["next"], "a \(node.type.rawValue) needs next: where the conversation goes after it"))
+            case .end where !node.options.isEmpty:
+                problems.append(FlowProblem(base + ["options"], "an end screen closes the session, so its options could never be chosen"))
+            default:
+                break
+            }
+        }
+        if let help = flow.nodes[flow.help], help.type == .menu || help.type == .question, help.onMiss == nil {
+            problems.append(FlowProblem(["nodes", flow.help, "on_miss"], "the help node needs on_miss, or a person who misses twice there would loop on it"))
+        }
+
+        let reachable = reachableNodes(flow)
+        for id in flow.nodes.keys.sorted() where !reachable.contains(id) {
+            problems.append(FlowProblem(["nodes", id], "cannot be reached from '\(flow.start)'", severity: .warning))
+        }
+
+        for target in targets {
+            problems += screenProblems(flow, languages: languages, target: target, variables: variables)
+        }
+        return problems
+    }
+
+    private static func checkActions(_ actions: [FlowAction], _ path: [String], _ languages: [String], _ problems: inout [FlowProblem]) {
+        for case .language(let language) in actions where !languages.contains(language) {
+            problems.append(FlowProblem(path, "switches to '\(language)', which service.yaml does not list in languages"))
+        }
+    }
+
+    static func reachableNodes(_ flow: Flow) -> Set<String> {
+        var seen: Set<String> = []
+        var queue = [flow.start, flow.help]
+        while let id = queue.popLast() {
+            guard !seen.contains(id), let node = flow.nodes[id] else { continue }
+            seen.insert(id)
+            queue += node.options.map(\.next)
+            if let next = node.next { queue.append(next) }
+            if let miss = node.onMiss { queue.append(miss.next) }
+        }
+        return seen
+    }
+
+    /// Renders every node in every language as the engine would, with the retry hint in front
+    /// (the longest form a screen takes), and reports any that the gateway would have to cut.
+    static func screenProblems(_ flow: Flow, languages: [String], target: ScreenTarget, variables: [String: String]) -> [FlowProblem] {
+        var problems: [FlowProblem] = []
+        for (id, node) in flow.nodes.sorted(by: { $0.key < $1.key }) {
+            for language in languages {
+                var lines: [String] = []
+                let retryKey = node.type == .question ? "retry_text" : "retry_menu"
+                if node.type == .menu || node.type == .question, let retry = flow.texts[retryKey] {
+                    lines.append(retry.text(language, fallback: language))
+                }
+                lines.append(node.text.text(language, fallback: language))
+                for option in node.options { lines.append("\(option.key). \(option.label.text(language, fallback: language))") }
+                var text = lines.joined(separator: "\n")
+                for (name, value) in variables { text = text.replacingAll("{\(name)}", with: value) }
+                let rendered = target.policy.renderScreen(text, limits: target.limits)
+                if rendered.truncated {
+                    let full = SMSText.length(of: target.policy == .ucs2 ? text : text.gsm7Safe, in: rendered.encoding) ?? 0
+                    problems.append(
+                        FlowProblem(
+                            ["nodes", id, "text"],
+                            "the '\(language)' screen is \(full) \(rendered.encoding.rawValue) units on gateway '\(target.gatewayID)' (encoding \(target.policy.rawValue)), over its limit of \(target.limits.limit(for: rendered.encoding)); shorten the text or the option labels"
+                        ))
+                }
+            }
+        }
+        return problems
+    }
+}

@@ -1,0 +1,232 @@
+import Foundation
+import HotlineCore
+import Yams
+
+/// Everything in `gateway-config/`, loaded and checked.
+public struct HotlineConfig: Sendable {
+    public var directory: String
+    public var service: ServiceConfig
+    /// Sorted by id.
+    public var gateways: [GatewayConfig]
+    public var flows: [String: Flow]
+    /// Problems that do not stop the service (an unreachable node, say).
+    public var warnings: [ConfigIssue]
+
+    public var startFlow: Flow { flows[service.flow]! }
+
+    /// The longest values a screen may show, for checking that every screen fits.
+    public var sampleScreenVariables: [String: String] {
+        var variables = service.screenVariables
+        variables["reference"] = CaseReference.example(prefix: service.caseReferencePrefix)
+        return variables
+    }
+}
+
+public enum ConfigLoader {
+    /// Loads and validates every file; throws every problem found (not just the first).
+    public static func load(directory: String) throws(ConfigErrors) -> HotlineConfig {
+        var issues: [ConfigIssue] = []
+        let root = URL(fileURLWithPath: directory)
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: root.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw ConfigErrors(issues: [
+                ConfigIssue(file: directory, message: "no such folder; pass --config DIR or set HOTLINE_CONFIG to the gateway-config folder")
+            ])
+        }
+
+        let servicePath = root.appendingPathComponent("service.yaml").path
+        let service: ServiceConfig? = decodeFile(servicePath, displayName: display(directory, "service.yaml"), issues: &issues)
+
+        var gateways: [GatewayConfig] = []
+        var gatewayFiles: [String: String] = [:]
+        for file in yamlFiles(in: root.appendingPathComponent("gateways")) {
+            let name = display(directory, "gateways/\(file.lastPathComponent)")
+            guard let gateway: GatewayConfig = decodeFile(file.path, displayName: name, issues: &issues) else { continue }
+            if gateway.id.isEmpty || !gateway.id.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) {
+                issues.append(ConfigIssue(file: name, key: "id", message: "'\(gateway.id)' must be letters, digits, - or _ (it is part of the webhook URL)"))
+            } else if let other = gatewayFiles[gateway.id] {
+                issues.append(ConfigIssue(file: name, key: "id", message: "'\(gateway.id)' is already used by \(other); ids must be unique"))
+            } else {
+                gatewayFiles[gateway.id] = name
+                gateways.append(gateway)
+            }
+        }
+        if gateways.isEmpty && issues.isEmpty {
+            issues.append(ConfigIssue(file: display(directory, "gateways/"), message: "no gateway is configured; add at least one gateways/<id>.yaml"))
+        }
+
+        var flows: [String: Flow] = [:]
+        var flowFiles: [String: (name: String, path: String)] = [:]
+        for file in yamlFiles(in: root.appendingPathComponent("flows")) {
+            let name = display(directory, "flows/\(file.lastPathComponent)")
+            guard let flow: Flow = decodeFile(file.path, displayName: name, issues: &issues) else { continue }
+            if let other = flowFiles[flow.id] {
+                issues.append(ConfigIssue(file: name, key: "id", message: "flow '\(flow.id)' is already defined in \(other.name)"))
+                continue
+            }
+            flows[flow.id] = flow
+            flowFiles[flow.id] = (name, file.path)
+        }
+
+        var warnings: [ConfigIssue] = []
+        if let service {
+            if !service.languages.contains(service.defaultLanguage) {
+                issues.append(
+                    ConfigIssue(
+                        file: display(directory, "service.yaml"), line: line(in: servicePath, path: ["default_language"]),
+                        key: "default_language", message: "'\(service.defaultLanguage)' is not in languages \(service.languages)"))
+            }
+            if flows[service.flow] == nil {
+                issues.append(
+                    ConfigIssue(
+                        file: display(directory, "service.yaml"), line: line(in: servicePath, path: ["flow"]), key: "flow",
+                        message: "no flow has id '\(service.flow)'; flows found: \(flows.keys.sorted().joined(separator: ", "))"))
+            }
+            let targets = gateways.filter(\.kind.isUSSD).map {
+                ScreenTarget(gatewayID: $0.id, policy: $0.encoding, limits: service.ussdLimits)
+            }
+            var variables = service.screenVariables
+            variables["reference"] = CaseReference.example(prefix: service.caseReferencePrefix)
+            for (id, flow) in flows.sorted(by: { $0.key < $1.key }) {
+                let file = flowFiles[id]!
+                for problem in FlowValidator.validate(flow, languages: service.languages, targets: targets, variables: variables) {
+                    let issue = ConfigIssue(
+                        file: file.name, line: line(in: file.path, path: problem.path), key: problem.path.joined(separator: "."),
+                        message: problem.message, severity: problem.severity == .error ? .error : .warning)
+                    if issue.severity == .error { issues.append(issue) } else { warnings.append(issue) }
+                }
+            }
+        }
+
+        guard issues.isEmpty, let service else { throw ConfigErrors(issues: issues + warnings) }
+        return HotlineConfig(
+            directory: directory, service: service, gateways: gateways.sorted { $0.id < $1.id }, flows: flows, warnings: warnings)
+    }
+
+    static func yamlFiles(in folder: URL) -> [URL] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
+        return names.filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") }.sorted().map { folder.appendingPathComponent($0) }
+    }
+
+    static func display(_ directory: String, _ file: String) -> String {
+        (directory as NSString).appendingPathComponent(file)
+    }
+
+    /// Decodes one file, turning every failure into an issue with its line.
+    static func decodeFile<T: Decodable>(_ path: String, displayName: String, issues: inout [ConfigIssue]) -> T? {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            issues.append(ConfigIssue(file: displayName, message: "cannot be read (missing, or not readable by this user)"))
+            return nil
+        }
+        guard let yaml = String(data: data, encoding: .utf8) else {
+            issues.append(ConfigIssue(file: displayName, message: "is not UTF-8 text; save it as UTF-8"))
+            return nil
+        }
+        let node: Node
+        do {
+            guard let composed = try Yams.compose(yaml: yaml) else {
+                issues.append(ConfigIssue(file: displayName, message: "is empty"))
+                return nil
+            }
+            node = composed
+        } catch let error as YamlError {
+            issues.append(yamlIssue(error, file: displayName))
+            return nil
+        } catch {
+            issues.append(ConfigIssue(file: displayName, message: "is not valid YAML: \(error)"))
+            return nil
+        }
+        do {
+            return try YAMLDecoder().decode(T.self, from: node)
+        } catch {
+            issues.append(decodingIssue(error, file: displayName, root: node))
+            return nil
+        }
+    }
+
+    static func yamlIssue(_ error: YamlError, file: String) -> ConfigIssue {
+        switch error {
+        case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
+            .composer(let context, let problem, let mark, _):
+            let detail = [context?.text, problem].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: " ")
+            return ConfigIssue(file: file, line: mark.line, message: "YAML syntax: \(detail) (check indentation and quoting)")
+        default:
+            return ConfigIssue(file: file, message: "is not valid YAML: \(error)")
+        }
+    }
+
+    /// Expected values for keys whose type is a closed set, so the message can list them.
+    static let choices: [String: [String]] = [
+        "encoding": EncodingPolicy.allCases.map(\.rawValue),
+        "kind": GatewayKind.allCases.map(\.rawValue),
+        "type": FlowNode.Kind.allCases.map(\.rawValue),
+        "priority": Priority.allCases.map(\.rawValue),
+    ]
+
+    static func decodingIssue(_ error: any Error, file: String, root: Node) -> ConfigIssue {
+        func names(_ path: [any CodingKey]) -> [String] {
+            path.map { $0.intValue.map(String.init) ?? $0.stringValue }
+        }
+        func issue(_ path: [String], _ message: String, lineOf: [String]? = nil) -> ConfigIssue {
+            ConfigIssue(
+                file: file, line: Self.node(at: lineOf ?? path, in: root)?.mark?.line, key: path.isEmpty ? nil : path.joined(separator: "."),
+                message: message)
+        }
+        switch error {
+        case let error as UnknownKeyError:
+            let path = names(error.codingPath)
+            return issue(path, "unknown key; expected one of: \(error.expected.joined(separator: ", ")) (a typo?)", lineOf: path)
+        case DecodingError.keyNotFound(let key, let context):
+            let parent = names(context.codingPath)
+            return issue(parent + [key.stringValue], "is required but missing", lineOf: parent)
+        case DecodingError.typeMismatch(let type, let context):
+            return issue(names(context.codingPath), "expected \(describe(type))")
+        case DecodingError.valueNotFound(let type, let context):
+            return issue(names(context.codingPath), "has no value; expected \(describe(type))")
+        case DecodingError.dataCorrupted(let context):
+            let path = names(context.codingPath)
+            if let last = path.last, let allowed = choices[last] {
+                let found = Self.node(at: path, in: root)?.scalar?.string ?? "?"
+                return issue(path, "'\(found)' is not allowed; expected one of: \(allowed.joined(separator: ", "))")
+            }
+            return issue(path, context.debugDescription)
+        default:
+            return ConfigIssue(file: file, message: "\(error)")
+        }
+    }
+
+    static func describe(_ type: Any.Type) -> String {
+        switch type {
+        case is String.Type: "text"
+        case is Int.Type: "a whole number"
+        case is Bool.Type: "true or false"
+        case is [String].Type: "a list of texts"
+        default:
+            "\(type)".contains("Dictionary") ? "a mapping (key: value lines)" : ("\(type)".contains("Array") ? "a list" : "\(type)")
+        }
+    }
+
+    /// The node at a key path, for its line; the deepest existing node when the path runs out.
+    static func node(at path: [String], in root: Node) -> Node? {
+        var current = root
+        for (i, component) in path.enumerated() {
+            if let sequence = current.sequence, let index = Int(component), sequence.indices.contains(index) {
+                current = sequence[index]
+            } else if let mapping = current.mapping, let pair = mapping.first(where: { $0.key.string == component }) {
+                // For the last component the key's own line is where an author looks.
+                current = i == path.count - 1 ? pair.key : pair.value
+            } else {
+                return current
+            }
+        }
+        return current
+    }
+
+    /// The line of a key path in a file (for problems found after decoding).
+    static func line(in path: String, path keyPath: [String]) -> Int? {
+        guard let data = FileManager.default.contents(atPath: path), let yaml = String(data: data, encoding: .utf8),
+            let root = try? Yams.compose(yaml: yaml)
+        else { return nil }
+        return node(at: keyPath, in: root)?.mark?.line
+    }
+}

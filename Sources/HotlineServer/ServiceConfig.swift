@@ -1,0 +1,86 @@
+import HotlineCore
+
+/// `gateway-config/service.yaml`: the hotline this deployment serves.
+public struct ServiceConfig: Sendable, Decodable {
+    public var name: String
+    public var defaultLanguage: String
+    public var languages: [String]
+    public var hotlines: Hotlines
+    /// Case references read `<prefix>-XXXXXX` (letters and digits that cannot be confused).
+    public var caseReferencePrefix: String
+    public var sessions: Sessions
+    public var ussdLimits: USSDLimits
+    /// The flow a new conversation starts in (the `id` of a file in `flows/`).
+    public var flow: String
+
+    public struct Hotlines: Sendable, Decodable {
+        /// The national child protection hotline, free, 24/7.
+        public var national: String
+        /// The provincial counselling line.
+        public var provincial: String
+        public var provincialName: String
+
+        enum CodingKeys: String, CodingKey, CaseIterable {
+            case national, provincial
+            case provincialName = "provincial_name"
+        }
+
+        public init(from decoder: any Decoder) throws {
+            try decoder.rejectUnknownKeys(CodingKeys.self)
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            national = try c.decode(String.self, forKey: .national)
+            provincial = try c.decode(String.self, forKey: .provincial)
+            provincialName = try c.decode(String.self, forKey: .provincialName)
+        }
+    }
+
+    public struct Sessions: Sendable, Decodable {
+        public var ussdTimeoutSeconds: Int
+        public var smsTimeoutHours: Int
+
+        enum CodingKeys: String, CodingKey, CaseIterable {
+            case ussdTimeoutSeconds = "ussd_timeout_seconds"
+            case smsTimeoutHours = "sms_timeout_hours"
+        }
+
+        public init(ussdTimeoutSeconds: Int = 180, smsTimeoutHours: Int = 24) {
+            self.ussdTimeoutSeconds = ussdTimeoutSeconds
+            self.smsTimeoutHours = smsTimeoutHours
+        }
+
+        public init(from decoder: any Decoder) throws {
+            try decoder.rejectUnknownKeys(CodingKeys.self)
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            ussdTimeoutSeconds = try c.decodeIfPresent(Int.self, forKey: .ussdTimeoutSeconds) ?? 180
+            smsTimeoutHours = try c.decodeIfPresent(Int.self, forKey: .smsTimeoutHours) ?? 24
+        }
+    }
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case name, languages, hotlines, sessions, flow
+        case defaultLanguage = "default_language"
+        case caseReferencePrefix = "case_reference_prefix"
+        case ussdLimits = "ussd_limits"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        try decoder.rejectUnknownKeys(CodingKeys.self)
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        name = try c.decode(String.self, forKey: .name)
+        defaultLanguage = try c.decode(String.self, forKey: .defaultLanguage)
+        languages = try c.decode([String].self, forKey: .languages)
+        hotlines = try c.decode(Hotlines.self, forKey: .hotlines)
+        caseReferencePrefix = try c.decode(String.self, forKey: .caseReferencePrefix)
+        sessions = try c.decodeIfPresent(Sessions.self, forKey: .sessions) ?? Sessions()
+        ussdLimits = try c.decodeIfPresent(USSDLimits.self, forKey: .ussdLimits) ?? .standard
+        flow = try c.decode(String.self, forKey: .flow)
+    }
+
+    /// Values screens may show as `{name}`.
+    public var screenVariables: [String: String] {
+        [
+            "hotline": hotlines.national, "provincial_line": hotlines.provincial,
+            "provincial_name": hotlines.provincialName,
+        ]
+    }
+}

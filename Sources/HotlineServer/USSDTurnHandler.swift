@@ -1,0 +1,74 @@
+import Foundation
+import Gateways
+import HotlineCore
+import Logging
+import Storage
+
+/// Turns one USSD hit into one committed turn: reads the new answer from the gateway's text,
+/// runs the engine inside the store's write transaction, renders the screen for the gateway's
+/// encoding, and returns it only once everything is on disk.
+struct USSDTurnHandler: Sendable {
+    let engine: ConversationEngine
+    let store: any Store
+    let service: ServiceConfig
+    let logger: Logger
+
+    func handle(_ request: USSDRequest, gateway: GatewayConfig, now: Date) async throws -> TurnResult {
+        let turn = InboundTurn(
+            gatewayID: gateway.id, channel: .ussd, externalSessionID: request.sessionID, phone: request.phone,
+            rawText: request.text, receivedAt: now)
+        // A reference collision is astronomically rare, but a report must never fail on it.
+        var attempt = 0
+        while true {
+            attempt += 1
+            let reference = CaseReference.random(prefix: service.caseReferencePrefix)
+            do {
+                let result = try await store.recordTurn(turn) { [engine, service] session in
+                    Self.decide(
+                        session: session, text: request.text, gateway: gateway, engine: engine, service: service,
+                        context: StepContext(now: now, newCaseReference: reference, variables: service.screenVariables))
+                }
+                logger.info(
+                    "ussd turn",
+                    metadata: [
+                        "gateway": "\(gateway.id)", "phone": "\(request.phone.masked)", "replayed": "\(result.replayed)",
+                        "continues": "\(result.reply.continues)",
+                    ])
+                return result
+            } catch StoreError.caseReferenceTaken where attempt < 5 {
+                continue
+            }
+        }
+    }
+
+    /// Pure: what this hit means for the session. Runs inside the write transaction.
+    static func decide(
+        session: StoredSession?, text: String, gateway: GatewayConfig, engine: ConversationEngine, service: ServiceConfig,
+        context: StepContext
+    ) -> TurnDecision {
+        var inputs: [ConversationInput]
+        let answers: [String]
+        if let session {
+            answers = USSDInput.newInputs(cumulative: text, processed: session.processedText)
+            inputs = answers.map { .text($0) }
+            // The history went back to empty: the gateway restarted the menu.
+            if inputs.isEmpty { inputs = [.start] }
+        } else {
+            answers = USSDInput.newInputs(cumulative: text, processed: nil)
+            inputs = [.start] + answers.map { .text($0) }
+        }
+        var state = session?.state
+        var effects: [StepEffect] = []
+        var screen = Screen(text: "", continues: false)
+        for input in inputs {
+            let step = engine.step(state, input, context)
+            state = step.state
+            effects += step.effects
+            screen = step.screen
+        }
+        let rendered = gateway.encoding.renderScreen(screen.text, limits: service.ussdLimits)
+        return TurnDecision(
+            state: state!, reply: StoredReply(text: rendered.text, continues: screen.continues),
+            inboundText: answers.joined(separator: "*"), effects: effects)
+    }
+}

@@ -1,0 +1,77 @@
+import Foundation
+import Gateways
+import HotlineCore
+import Hummingbird
+import Logging
+import NIOCore
+import Storage
+
+/// `POST /webhooks/{gateway}`: hands each request to the adapter of the gateway it names.
+struct WebhookController: Sendable {
+    let gateways: [String: GatewayConfig]
+    let ussd: USSDTurnHandler
+    let store: any Store
+    let now: @Sendable () -> Date
+
+    func addRoutes(to router: Router<HotlineRequestContext>) {
+        router.post("/webhooks/{gateway}", use: handle)
+        router.get("/webhooks/{gateway}", use: handle)
+    }
+
+    @Sendable func handle(_ request: Request, context: HotlineRequestContext) async throws -> Response {
+        let id = try context.parameters.require("gateway")
+        guard let gateway = gateways[id] else {
+            throw HTTPError(
+                .notFound, message: "no gateway '\(id)' is configured here; configured: \(gateways.keys.sorted().joined(separator: ", "))")
+        }
+        let body: ByteBuffer
+        do {
+            body = try await request.body.collect(upTo: HTTPLimits.maxBodyBytes)
+        } catch is NIOTooManyBytesError {
+            throw HTTPError(.contentTooLarge, message: "request body is over \(HTTPLimits.maxBodyBytes / 1024) KiB; a gateway message is far smaller")
+        }
+        var headers: [String: String] = [:]
+        for field in request.headers { headers[field.name.canonicalName] = field.value }
+        let gatewayRequest = GatewayRequest(
+            method: request.method.rawValue, path: request.uri.path, query: request.uri.query ?? "", headers: headers,
+            body: Array(buffer: body))
+
+        do {
+            switch gateway.kind {
+            case .africastalkingUSSD:
+                return try await africasTalkingUSSD(gatewayRequest, gateway: gateway, context: context)
+            }
+        } catch let error as GatewayError {
+            context.logger.notice("refused webhook", metadata: ["gateway": "\(id)", "status": "\(error.status)", "reason": "\(error.reason)"])
+            throw HTTPError(HTTPResponse.Status(code: error.status), message: error.reason)
+        } catch let error as HTTPError {
+            throw error
+        } catch {
+            // Nothing was acknowledged: tell the gateway to retry rather than lose the message.
+            context.logger.error("webhook not stored", metadata: ["gateway": "\(id)", "error": "\(String(describing: type(of: error)))"])
+            var headers = HTTPFields()
+            headers[.retryAfter] = "5"
+            throw HTTPError(.serviceUnavailable, headers: headers, message: "the message could not be stored; retry shortly")
+        }
+    }
+
+    private func africasTalkingUSSD(_ request: GatewayRequest, gateway: GatewayConfig, context: HotlineRequestContext) async throws -> Response {
+        let adapter = AfricasTalkingUSSD()
+        switch try adapter.parse(request) {
+        case .ended(let sessionID, _):
+            try await store.endSession(gatewayID: gateway.id, externalSessionID: sessionID, at: now())
+            return Response(adapter.acknowledge())
+        case .request(let ussdRequest):
+            let result = try await ussd.handle(ussdRequest, gateway: gateway, now: now())
+            return Response(adapter.reply(result.reply.text, continues: result.reply.continues))
+        }
+    }
+}
+
+extension Response {
+    init(_ reply: GatewayResponse) {
+        var headers = HTTPFields()
+        headers[.contentType] = reply.contentType
+        self.init(status: .init(code: reply.status), headers: headers, body: .init(byteBuffer: ByteBuffer(string: reply.body)))
+    }
+}

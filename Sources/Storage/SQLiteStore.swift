@@ -1,0 +1,228 @@
+import Foundation
+import GRDB
+import HotlineCore
+
+/// The embedded default store: one SQLite file in WAL mode, every turn one transaction,
+/// `synchronous = FULL` so a commit is on disk before the gateway hears 200.
+public final class SQLiteStore: Store {
+    private let pool: DatabasePool
+    private let sealer: any PersonalDataSealer
+
+    /// Opens (creating the folder and file when needed) and migrates the database at `path`.
+    public init(path: String, sealer: any PersonalDataSealer = PlaintextSealer()) throws {
+        let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        var config = Configuration()
+        config.foreignKeysEnabled = true
+        config.busyMode = .timeout(5)
+        config.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        pool = try DatabasePool(path: path, configuration: config)
+        self.sealer = sealer
+        try Migrations.migrator.migrate(pool)
+    }
+
+    public func recordTurn(
+        _ turn: InboundTurn, decide: @escaping @Sendable (StoredSession?) throws -> TurnDecision
+    ) async throws -> TurnResult {
+        let sealer = self.sealer
+        return try await pool.write { db in
+            let existing = try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT id, state_sealed, processed_sealed, last_reply_sealed, last_reply_continues
+                    FROM sessions WHERE gateway_id = ? AND external_id = ?
+                    """, arguments: [turn.gatewayID, turn.externalSessionID])
+            var session: StoredSession? = nil
+            if let row = existing {
+                let processed = try sealer.open(row["processed_sealed"])
+                if processed == turn.rawText {
+                    // The gateway retried a request we answered: same screen, nothing stored.
+                    let reply = StoredReply(text: try sealer.open(row["last_reply_sealed"]), continues: row["last_reply_continues"])
+                    return TurnResult(reply: reply, replayed: true)
+                }
+                let stateJSON = try sealer.open(row["state_sealed"])
+                let state = try JSONDecoder().decode(ConversationState.self, from: Data(stateJSON.utf8))
+                session = StoredSession(id: row["id"], state: state, processedText: processed)
+            }
+
+            let decision = try decide(session)
+            let stateSealed = try sealer.seal(String(decoding: try JSONEncoder().encode(decision.state), as: UTF8.self))
+            let now = turn.receivedAt
+            let sessionID: Int64
+            if let session {
+                sessionID = session.id
+                try db.execute(
+                    sql: """
+                        UPDATE sessions SET state_sealed = ?, processed_sealed = ?, last_reply_sealed = ?,
+                          last_reply_continues = ?, updated_at = ?, status = ? WHERE id = ?
+                        """,
+                    arguments: [
+                        stateSealed, try sealer.seal(turn.rawText), try sealer.seal(decision.reply.text),
+                        decision.reply.continues, now, decision.reply.continues ? "active" : "ended", sessionID,
+                    ])
+            } else {
+                try db.execute(
+                    sql: """
+                        INSERT INTO sessions (gateway_id, channel, external_id, phone_sealed, phone_key, state_sealed,
+                          processed_sealed, last_reply_sealed, last_reply_continues, status, created_at, updated_at)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        """,
+                    arguments: [
+                        turn.gatewayID, turn.channel.rawValue, turn.externalSessionID, try sealer.seal(turn.phone.value),
+                        sealer.lookupKey(for: turn.phone), stateSealed, try sealer.seal(turn.rawText),
+                        try sealer.seal(decision.reply.text), decision.reply.continues,
+                        decision.reply.continues ? "active" : "ended", now, now,
+                    ])
+                sessionID = db.lastInsertedRowID
+            }
+
+            let seq =
+                try Int.fetchOne(db, sql: "SELECT COALESCE(MAX(seq), 0) FROM messages WHERE session_id = ?", arguments: [sessionID]) ?? 0
+            try db.execute(
+                sql: "INSERT INTO messages (session_id, direction, seq, body_sealed, created_at) VALUES (?, 'in', ?, ?, ?), (?, 'out', ?, ?, ?)",
+                arguments: [
+                    sessionID, seq + 1, try sealer.seal(decision.inboundText), now,
+                    sessionID, seq + 2, try sealer.seal(decision.reply.text), now,
+                ])
+
+            try Self.apply(decision.effects, turn: turn, sessionID: sessionID, sealer: sealer, db: db)
+            return TurnResult(reply: decision.reply, replayed: false)
+        }
+    }
+
+    private static func apply(
+        _ effects: [StepEffect], turn: InboundTurn, sessionID: Int64, sealer: any PersonalDataSealer, db: Database
+    ) throws {
+        let now = turn.receivedAt
+        for effect in effects {
+            switch effect {
+            case .openCase(let reference):
+                do {
+                    try db.execute(
+                        sql: """
+                            INSERT INTO cases (reference, session_id, gateway_id, channel, priority, status, language,
+                              answers_sealed, created_at, updated_at)
+                            VALUES (?, ?, ?, ?, 'none', 'open', '', ?, ?, ?)
+                            """,
+                        arguments: [reference, sessionID, turn.gatewayID, turn.channel.rawValue, try sealer.seal("{}"), now, now])
+                } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
+                    throw StoreError.caseReferenceTaken(reference)
+                }
+                try addEvent(db, reference: reference, at: now, kind: "opened", detail: "via \(turn.gatewayID) (\(turn.channel.rawValue))")
+            case .saveCase(let snapshot):
+                let draft = snapshot.draft
+                let previous = try Row.fetchOne(
+                    db, sql: "SELECT priority, status FROM cases WHERE reference = ?", arguments: [draft.reference])
+                let answers = String(decoding: try JSONEncoder.sorted.encode(snapshot.answers), as: UTF8.self)
+                try db.execute(
+                    sql: """
+                        UPDATE cases SET category = ?, priority = ?, reasons = ?, status = ?, language = ?, answers_sealed = ?,
+                          updated_at = ? WHERE reference = ?
+                        """,
+                    arguments: [
+                        snapshot.category, draft.priority.rawValue,
+                        String(decoding: try JSONEncoder().encode(draft.reasons), as: UTF8.self), draft.status.rawValue,
+                        snapshot.language, try sealer.seal(answers), now, draft.reference,
+                    ])
+                if let previous, previous["priority"] != draft.priority.rawValue {
+                    try addEvent(
+                        db, reference: draft.reference, at: now, kind: "priority",
+                        detail: "\(previous["priority"] as String) -> \(draft.priority.rawValue): \(draft.reasons.last ?? "")")
+                }
+                if let previous, previous["status"] != draft.status.rawValue {
+                    try addEvent(db, reference: draft.reference, at: now, kind: "status", detail: draft.status.rawValue)
+                }
+            case .escalate(let reference, let priority, let reasons):
+                let payload = String(
+                    decoding: try JSONEncoder.sorted.encode(["reference": reference, "reasons": reasons.joined(separator: "; ")]),
+                    as: UTF8.self)
+                try db.execute(
+                    sql: """
+                        INSERT INTO outbox (kind, case_id, priority, payload, status, due_at, created_at)
+                        VALUES ('escalation', (SELECT id FROM cases WHERE reference = ?), ?, ?, 'pending', ?, ?)
+                        """, arguments: [reference, priority.rawValue, payload, now, now])
+                try addEvent(db, reference: reference, at: now, kind: "escalation_queued", detail: priority.rawValue)
+            case .endSession:
+                try db.execute(sql: "UPDATE sessions SET status = 'ended' WHERE id = ?", arguments: [sessionID])
+            }
+        }
+    }
+
+    private static func addEvent(_ db: Database, reference: String, at: Date, kind: String, detail: String) throws {
+        try db.execute(
+            sql: "INSERT INTO case_events (case_id, at, kind, detail) SELECT id, ?, ?, ? FROM cases WHERE reference = ?",
+            arguments: [at, kind, detail, reference])
+    }
+
+    public func endSession(gatewayID: String, externalSessionID: String, at: Date) async throws {
+        try await pool.write { db in
+            try db.execute(
+                sql: "UPDATE sessions SET status = 'ended', updated_at = ? WHERE gateway_id = ? AND external_id = ?",
+                arguments: [at, gatewayID, externalSessionID])
+        }
+    }
+
+    public func checkWritable() async throws {
+        try await pool.write { db in
+            try db.execute(sql: "INSERT OR REPLACE INTO readiness (id, checked_at) VALUES (1, ?)", arguments: [Date()])
+        }
+    }
+
+    public func findCase(reference: String) async throws -> StoredCase? {
+        let sealer = self.sealer
+        return try await pool.read { db -> StoredCase? in
+            guard
+                let row = try Row.fetchOne(
+                    db,
+                    sql: """
+                        SELECT c.*, s.phone_sealed FROM cases c LEFT JOIN sessions s ON s.id = c.session_id
+                        WHERE c.reference = ?
+                        """, arguments: [reference])
+            else { return nil }
+            let answers = try JSONDecoder().decode([String: String].self, from: Data(try sealer.open(row["answers_sealed"]).utf8))
+            let reasons = try JSONDecoder().decode([String].self, from: Data((row["reasons"] as String).utf8))
+            let phone = try (row["phone_sealed"] as Data?).map { try PhoneNumber(parsing: try sealer.open($0)) }
+            return StoredCase(
+                reference: row["reference"], category: row["category"],
+                priority: Priority(rawValue: row["priority"]) ?? .none, reasons: reasons,
+                status: CaseStatus(rawValue: row["status"]) ?? .open, answers: answers, language: row["language"],
+                gatewayID: row["gateway_id"], channel: Channel(rawValue: row["channel"]) ?? .ussd, phone: phone,
+                createdAt: row["created_at"], updatedAt: row["updated_at"])
+        }
+    }
+
+    public func outbox() async throws -> [OutboxItem] {
+        try await pool.read { db -> [OutboxItem] in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT o.id, o.kind, c.reference, o.priority, o.status FROM outbox o
+                    LEFT JOIN cases c ON c.id = o.case_id ORDER BY o.id
+                    """
+            ).map {
+                OutboxItem(
+                    id: $0["id"], kind: $0["kind"], caseReference: $0["reference"],
+                    priority: Priority(rawValue: $0["priority"]) ?? .none, status: $0["status"])
+            }
+        }
+    }
+
+    public func messageCount() async throws -> Int {
+        try await pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM messages") ?? 0 }
+    }
+
+    public func close() async throws {
+        try pool.close()
+    }
+}
+
+extension JSONEncoder {
+    /// Stable key order, so identical answers seal to identical bytes.
+    static var sorted: JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return encoder
+    }
+}

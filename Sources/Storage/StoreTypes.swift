@@ -1,0 +1,105 @@
+import Foundation
+import HotlineCore
+
+/// How a conversation reaches us.
+public enum Channel: String, Sendable, Codable {
+    case ussd
+    case sms
+}
+
+/// One request from a gateway that carries a person's answer.
+public struct InboundTurn: Sendable {
+    public var gatewayID: String
+    public var channel: Channel
+    /// The gateway's session id (USSD), or our conversation key (SMS).
+    public var externalSessionID: String
+    public var phone: PhoneNumber
+    /// What the gateway carried, exactly; a retry carries the same.
+    public var rawText: String
+    public var receivedAt: Date
+
+    public init(gatewayID: String, channel: Channel, externalSessionID: String, phone: PhoneNumber, rawText: String, receivedAt: Date) {
+        self.gatewayID = gatewayID
+        self.channel = channel
+        self.externalSessionID = externalSessionID
+        self.phone = phone
+        self.rawText = rawText
+        self.receivedAt = receivedAt
+    }
+}
+
+/// A session as stored, handed to the decision inside the write transaction.
+public struct StoredSession: Sendable {
+    public var id: Int64
+    public var state: ConversationState
+    /// The gateway text already processed (for Africa's Talking, the cumulative history).
+    public var processedText: String
+}
+
+/// The screen sent back, kept so a retried request gets exactly the same answer.
+public struct StoredReply: Sendable, Equatable, Codable {
+    public var text: String
+    public var continues: Bool
+
+    public init(text: String, continues: Bool) {
+        self.text = text
+        self.continues = continues
+    }
+}
+
+/// What the service decided for one turn; the store writes all of it in one transaction.
+public struct TurnDecision: Sendable {
+    public var state: ConversationState
+    public var reply: StoredReply
+    /// The person's new answers, as stored in the message log (empty for a fresh dial).
+    public var inboundText: String
+    public var effects: [StepEffect]
+
+    public init(state: ConversationState, reply: StoredReply, inboundText: String, effects: [StepEffect]) {
+        self.state = state
+        self.reply = reply
+        self.inboundText = inboundText
+        self.effects = effects
+    }
+}
+
+public struct TurnResult: Sendable, Equatable {
+    public var reply: StoredReply
+    /// True when this request repeated one already answered: nothing new was stored.
+    public var replayed: Bool
+}
+
+/// A case as an operator or a test reads it.
+public struct StoredCase: Sendable, Equatable {
+    public var reference: String
+    public var category: String?
+    public var priority: Priority
+    public var reasons: [String]
+    public var status: CaseStatus
+    public var answers: [String: String]
+    public var language: String
+    public var gatewayID: String
+    public var channel: Channel
+    public var phone: PhoneNumber?
+    public var createdAt: Date
+    public var updatedAt: Date
+}
+
+/// A row of the outbox: something the service promised to do after the reply.
+public struct OutboxItem: Sendable, Equatable {
+    public var id: Int64
+    public var kind: String
+    public var caseReference: String?
+    public var priority: Priority
+    public var status: String
+}
+
+public enum StoreError: Error, CustomStringConvertible {
+    case caseReferenceTaken(String)
+
+    public var description: String {
+        switch self {
+        case .caseReferenceTaken(let r): "case reference \(r) already exists"
+        }
+    }
+}
