@@ -47,7 +47,10 @@ struct Serve: AsyncParsableCommand {
         do {
             loaded = try ConfigLoader.load(directory: configDirectory)
         } catch {
-            FileHandle.standardError.write(Data("\(error)\nThe service did not start. `hotline check-config --config \(configDirectory)` lists the same problems.\n".utf8))
+            FileHandle.standardError.write(
+                Data(
+                    "\(error)\nThe service did not start. `hotline check-config --config \(configDirectory)` lists the same problems.\n"
+                        .utf8))
             throw ExitCode(78)  // EX_CONFIG
         }
         for warning in loaded.warnings { logger.warning("config: \(warning)") }

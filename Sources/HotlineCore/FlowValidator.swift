@@ -38,7 +38,10 @@ public enum FlowValidator {
         var problems: [FlowProblem] = []
         func requireNode(_ id: String, _ path: [String]) {
             if flow.nodes[id] == nil {
-                problems.append(FlowProblem(path, "goes to node '\(id)', which does not exist; known nodes: \(flow.nodes.keys.sorted().joined(separator: ", "))"))
+                problems.append(
+                    FlowProblem(
+                        path, "goes to node '\(id)', which does not exist; known nodes: \(flow.nodes.keys.sorted().joined(separator: ", "))"
+                    ))
             }
         }
         func requireLanguages(_ text: LocalizedText, _ path: [String]) {
@@ -64,7 +67,9 @@ public enum FlowValidator {
                 requireLanguages(option.label, base + ["options", "\(i)", "label"])
                 requireNode(option.next, base + ["options", "\(i)", "next"])
                 if ConversationEngine.backWords.contains(option.key.folded) || ConversationEngine.menuWords.contains(option.key.folded) {
-                    problems.append(FlowProblem(base + ["options", "\(i)", "key"], "'\(option.key)' is reserved: 0 goes back and 00 opens the main menu"))
+                    problems.append(
+                        FlowProblem(
+                            base + ["options", "\(i)", "key"], "'\(option.key)' is reserved: 0 goes back and 00 opens the main menu"))
                 }
                 checkActions(option.actions, base + ["options", "\(i)", "actions"], languages, &problems)
             }
@@ -89,7 +94,9 @@ public enum FlowValidator {
             }
         }
         if let help = flow.nodes[flow.help], help.type == .menu || help.type == .question, help.onMiss == nil {
-            problems.append(FlowProblem(["nodes", flow.help, "on_miss"], "the help node needs on_miss, or a person who misses twice there would loop on it"))
+            problems.append(
+                FlowProblem(
+                    ["nodes", flow.help, "on_miss"], "the help node needs on_miss, or a person who misses twice there would loop on it"))
         }
 
         let reachable = reachableNodes(flow)

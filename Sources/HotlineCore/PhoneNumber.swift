@@ -14,10 +14,12 @@ public struct PhoneNumber: Sendable, Hashable, Codable, CustomStringConvertible 
         public var description: String {
             switch self {
             case .empty: return "the phone number is empty"
-            case .invalidCharacter(let c): return "the phone number holds '\(c)', which is not a digit, space, dot, dash, bracket or a leading +"
+            case .invalidCharacter(let c):
+                return "the phone number holds '\(c)', which is not a digit, space, dot, dash, bracket or a leading +"
             case .tooShort(let d): return "\(d.count) digits is too short for a phone number (a short code has 3 to 8)"
             case .tooLong(let d): return "\(d.count) digits is too long for a phone number (E.164 allows at most 15)"
-            case .unknownVietnameseForm(let d): return "'\(d)' is not a Vietnamese number: after 0 a mobile number has 9 digits and a landline 10"
+            case .unknownVietnameseForm(let d):
+                return "'\(d)' is not a Vietnamese number: after 0 a mobile number has 9 digits and a landline 10"
             }
         }
     }

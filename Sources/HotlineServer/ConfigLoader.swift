@@ -30,7 +30,8 @@ public enum ConfigLoader {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: root.path, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw ConfigErrors(issues: [
-                ConfigIssue(file: directory, message: "no such folder; pass --config DIR or set HOTLINE_CONFIG to the gateway-config folder")
+                ConfigIssue(
+                    file: directory, message: "no such folder; pass --config DIR or set HOTLINE_CONFIG to the gateway-config folder")
             ])
         }
 
@@ -43,16 +44,21 @@ public enum ConfigLoader {
             let name = display(directory, "gateways/\(file.lastPathComponent)")
             guard let gateway: GatewayConfig = decodeFile(file.path, displayName: name, issues: &issues) else { continue }
             if gateway.id.isEmpty || !gateway.id.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) {
-                issues.append(ConfigIssue(file: name, key: "id", message: "'\(gateway.id)' must be letters, digits, - or _ (it is part of the webhook URL)"))
+                issues.append(
+                    ConfigIssue(
+                        file: name, key: "id", message: "'\(gateway.id)' must be letters, digits, - or _ (it is part of the webhook URL)"))
             } else if let other = gatewayFiles[gateway.id] {
-                issues.append(ConfigIssue(file: name, key: "id", message: "'\(gateway.id)' is already used by \(other); ids must be unique"))
+                issues.append(
+                    ConfigIssue(file: name, key: "id", message: "'\(gateway.id)' is already used by \(other); ids must be unique"))
             } else {
                 gatewayFiles[gateway.id] = name
                 gateways.append(gateway)
             }
         }
         if gateways.isEmpty && issues.isEmpty {
-            issues.append(ConfigIssue(file: display(directory, "gateways/"), message: "no gateway is configured; add at least one gateways/<id>.yaml"))
+            issues.append(
+                ConfigIssue(file: display(directory, "gateways/"), message: "no gateway is configured; add at least one gateways/<id>.yaml")
+            )
         }
 
         var flows: [String: Flow] = [:]
@@ -169,7 +175,8 @@ public enum ConfigLoader {
         }
         func issue(_ path: [String], _ message: String, lineOf: [String]? = nil) -> ConfigIssue {
             ConfigIssue(
-                file: file, line: Self.node(at: lineOf ?? path, in: root)?.mark?.line, key: path.isEmpty ? nil : path.joined(separator: "."),
+                file: file, line: Self.node(at: lineOf ?? path, in: root)?.mark?.line,
+                key: path.isEmpty ? nil : path.joined(separator: "."),
                 message: message)
         }
         switch error {
@@ -186,7 +193,7 @@ public enum ConfigLoader {
         case DecodingError.dataCorrupted(let context):
             let path = names(context.codingPath)
             if let last = path.last, let allowed = choices[last] {
-                let found = Self.node(at: path, in: root)?.scalar?.string ?? "?"
+                let found = Self.node(at: path, in: root, valueOfLast: true)?.scalar?.string ?? "?"
                 return issue(path, "'\(found)' is not allowed; expected one of: \(allowed.joined(separator: ", "))")
             }
             return issue(path, context.debugDescription)
@@ -207,14 +214,14 @@ public enum ConfigLoader {
     }
 
     /// The node at a key path, for its line; the deepest existing node when the path runs out.
-    static func node(at path: [String], in root: Node) -> Node? {
+    static func node(at path: [String], in root: Node, valueOfLast: Bool = false) -> Node? {
         var current = root
         for (i, component) in path.enumerated() {
             if let sequence = current.sequence, let index = Int(component), sequence.indices.contains(index) {
                 current = sequence[index]
             } else if let mapping = current.mapping, let pair = mapping.first(where: { $0.key.string == component }) {
                 // For the last component the key's own line is where an author looks.
-                current = i == path.count - 1 ? pair.key : pair.value
+                current = i == path.count - 1 && !valueOfLast ? pair.key : pair.value
             } else {
                 return current
             }

@@ -28,7 +28,8 @@ struct WebhookController: Sendable {
         do {
             body = try await request.body.collect(upTo: HTTPLimits.maxBodyBytes)
         } catch is NIOTooManyBytesError {
-            throw HTTPError(.contentTooLarge, message: "request body is over \(HTTPLimits.maxBodyBytes / 1024) KiB; a gateway message is far smaller")
+            throw HTTPError(
+                .contentTooLarge, message: "request body is over \(HTTPLimits.maxBodyBytes / 1024) KiB; a gateway message is far smaller")
         }
         var headers: [String: String] = [:]
         for field in request.headers { headers[field.name.canonicalName] = field.value }
@@ -42,7 +43,8 @@ struct WebhookController: Sendable {
                 return try await africasTalkingUSSD(gatewayRequest, gateway: gateway, context: context)
             }
         } catch let error as GatewayError {
-            context.logger.notice("refused webhook", metadata: ["gateway": "\(id)", "status": "\(error.status)", "reason": "\(error.reason)"])
+            context.logger.notice(
+                "refused webhook", metadata: ["gateway": "\(id)", "status": "\(error.status)", "reason": "\(error.reason)"])
             throw HTTPError(HTTPResponse.Status(code: error.status), message: error.reason)
         } catch let error as HTTPError {
             throw error
@@ -55,7 +57,9 @@ struct WebhookController: Sendable {
         }
     }
 
-    private func africasTalkingUSSD(_ request: GatewayRequest, gateway: GatewayConfig, context: HotlineRequestContext) async throws -> Response {
+    private func africasTalkingUSSD(_ request: GatewayRequest, gateway: GatewayConfig, context: HotlineRequestContext) async throws
+        -> Response
+    {
         let adapter = AfricasTalkingUSSD()
         switch try adapter.parse(request) {
         case .ended(let sessionID, _):

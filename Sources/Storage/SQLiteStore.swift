@@ -81,7 +81,8 @@ public final class SQLiteStore: Store {
             let seq =
                 try Int.fetchOne(db, sql: "SELECT COALESCE(MAX(seq), 0) FROM messages WHERE session_id = ?", arguments: [sessionID]) ?? 0
             try db.execute(
-                sql: "INSERT INTO messages (session_id, direction, seq, body_sealed, created_at) VALUES (?, 'in', ?, ?, ?), (?, 'out', ?, ?, ?)",
+                sql:
+                    "INSERT INTO messages (session_id, direction, seq, body_sealed, created_at) VALUES (?, 'in', ?, ?, ?), (?, 'out', ?, ?, ?)",
                 arguments: [
                     sessionID, seq + 1, try sealer.seal(decision.inboundText), now,
                     sessionID, seq + 2, try sealer.seal(decision.reply.text), now,
