@@ -5,7 +5,9 @@ let package = Package(
     name: "hotline-gateway",
     platforms: [.macOS(.v14)],
     products: [
-        .executable(name: "hotline", targets: ["HotlineCLI"])
+        .executable(name: "hotline", targets: ["HotlineCLI"]),
+        // For Benchmarks/, which builds as its own package so CI does not build the benchmark tools.
+        .library(name: "HotlineCore", targets: ["HotlineCore"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),

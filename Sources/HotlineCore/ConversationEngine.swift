@@ -5,14 +5,17 @@ import Foundation
 public struct ConversationEngine: Sendable {
     public let flow: Flow
     public let defaultLanguage: String
+    /// Reads answers however they were typed ("khum" matches "Không").
+    public let normalizer: InputNormalizer
 
     /// Answers that work on every screen.
     static let backWords: Set<String> = ["0"]
     static let menuWords: Set<String> = ["00", "menu"]
 
-    public init(flow: Flow, defaultLanguage: String) {
+    public init(flow: Flow, defaultLanguage: String, normalizer: InputNormalizer = InputNormalizer()) {
         self.flow = flow
         self.defaultLanguage = defaultLanguage
+        self.normalizer = normalizer
     }
 
     public func step(_ state: ConversationState?, _ input: ConversationInput, _ context: StepContext) -> Step {
@@ -63,7 +66,7 @@ private struct Run {
 
     mutating func answer(_ raw: String) {
         let text = String(raw.trimmingWhitespace())
-        let folded = text.folded
+        let folded = engine.normalizer.matchKey(text)
         if ConversationEngine.menuWords.contains(folded) {
             state.trail.append(state.nodeID)
             enter(flow.start)
@@ -92,10 +95,15 @@ private struct Run {
         }
     }
 
-    func match(_ folded: String, in options: [FlowOption]) -> FlowOption? {
-        if let byKey = options.first(where: { $0.key.folded == folded }) { return byKey }
-        guard !folded.isEmpty else { return nil }
-        return options.first { option in option.label.translations.values.contains { $0.folded == folded } }
+    /// An option by its key, its saved value or its label in any language.
+    func match(_ answer: String, in options: [FlowOption]) -> FlowOption? {
+        if let byKey = options.first(where: { $0.key.folded == answer }) { return byKey }
+        guard !answer.isEmpty else { return nil }
+        let normalizer = engine.normalizer
+        return options.first { option in
+            option.value.map { normalizer.matchKey($0) == answer } == true
+                || option.label.translations.values.contains { normalizer.matchKey($0) == answer }
+        }
     }
 
     mutating func miss(_ node: FlowNode, retry: String) {

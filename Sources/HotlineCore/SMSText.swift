@@ -62,13 +62,14 @@ public enum SMSText {
 
     private static func segmentCount(_ text: String, encoding: SMSEncoding, length: Int) -> Int {
         if length <= encoding.singleSegmentCapacity { return 1 }
-        // A part boundary may not fall inside a character, so parts can hold fewer units than
-        // the capacity: count by packing, not by dividing.
+        // A part may not end inside an escape pair or a surrogate pair, so parts can hold one
+        // unit less than their capacity: count by packing scalars, as the network splits them.
+        let capacity = encoding.multipartSegmentCapacity
         var parts = 1
         var used = 0
-        for character in text {
-            let c = cost(of: character, in: encoding)
-            if used + c > encoding.multipartSegmentCapacity {
+        for scalar in text.unicodeScalars {
+            let c = encoding == .gsm7 ? (GSM7.septets(scalar) ?? 1) : (scalar.value > 0xFFFF ? 2 : 1)
+            if used + c > capacity {
                 parts += 1
                 used = 0
             }

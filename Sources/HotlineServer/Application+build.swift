@@ -21,7 +21,8 @@ public func buildRouter(
 ) -> Router<HotlineRequestContext> {
     let router = Router(context: HotlineRequestContext.self)
     router.add(middleware: RequestLogMiddleware())
-    let engine = ConversationEngine(flow: config.startFlow, defaultLanguage: config.service.defaultLanguage)
+    let engine = ConversationEngine(
+        flow: config.startFlow, defaultLanguage: config.service.defaultLanguage, normalizer: InputNormalizer(rules: config.textRules))
     let ussd = USSDTurnHandler(engine: engine, store: store, service: config.service, logger: logger)
     WebhookController(
         gateways: Dictionary(uniqueKeysWithValues: config.gateways.map { ($0.id, $0) }), ussd: ussd, store: store, now: now

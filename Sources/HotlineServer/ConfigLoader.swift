@@ -9,6 +9,8 @@ public struct HotlineConfig: Sendable {
     /// Sorted by id.
     public var gateways: [GatewayConfig]
     public var flows: [String: Flow]
+    /// The built-in text rules extended by `text-rules.yaml`.
+    public var textRules: TextRules
     /// Problems that do not stop the service (an unreachable node, say).
     public var warnings: [ConfigIssue]
 
@@ -37,6 +39,21 @@ public enum ConfigLoader {
 
         let servicePath = root.appendingPathComponent("service.yaml").path
         let service: ServiceConfig? = decodeFile(servicePath, displayName: display(directory, "service.yaml"), issues: &issues)
+
+        var textRules = TextRules.standard
+        let rulesPath = root.appendingPathComponent("text-rules.yaml").path
+        if FileManager.default.fileExists(atPath: rulesPath),
+            let extra: TextRules = decodeFile(rulesPath, displayName: display(directory, "text-rules.yaml"), issues: &issues)
+        {
+            // Words are matched one at a time, so a key of several words could never match.
+            for key in extra.teencode.keys.sorted() where key.contains(where: { !$0.isLetter && !$0.isNumber }) {
+                issues.append(
+                    ConfigIssue(
+                        file: display(directory, "text-rules.yaml"), line: line(in: rulesPath, path: ["teencode", key]),
+                        key: "teencode.\(key)", message: "a teencode key is one word of letters or digits; '\(key)' would never match"))
+            }
+            textRules = textRules.extended(with: extra)
+        }
 
         var gateways: [GatewayConfig] = []
         var gatewayFiles: [String: String] = [:]
@@ -106,7 +123,8 @@ public enum ConfigLoader {
 
         guard issues.isEmpty, let service else { throw ConfigErrors(issues: issues + warnings) }
         return HotlineConfig(
-            directory: directory, service: service, gateways: gateways.sorted { $0.id < $1.id }, flows: flows, warnings: warnings)
+            directory: directory, service: service, gateways: gateways.sorted { $0.id < $1.id }, flows: flows,
+            textRules: textRules, warnings: warnings)
     }
 
     static func yamlFiles(in folder: URL) -> [URL] {

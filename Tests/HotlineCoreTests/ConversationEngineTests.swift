@@ -108,6 +108,12 @@ struct ConversationEngineTests {
         #expect(screens[2] == "Menu\n1. Bao tin\n2. English")
         (screens, _) = walk(["1", "Không"])
         #expect(screens.last == "O dau?")
+        // However it is typed: teencode, Telex residue, stretched letters, the saved value.
+        for typed in ["khum", "ko", "khoong", "KHONGGGG", "no"] {
+            let (screens, last) = walk(["1", typed])
+            #expect(screens.last == "O dau?", "\(typed)")
+            #expect(last.state.answers["danger_now"] == "no", "\(typed)")
+        }
     }
 
     @Test("a question refuses an answer shorter than its minimum")

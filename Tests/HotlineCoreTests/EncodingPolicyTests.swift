@@ -41,4 +41,15 @@ struct EncodingPolicyTests {
         let cut = EncodingPolicy.gsm7.renderScreen(String(repeating: "a", count: 183))
         #expect(cut.truncated && cut.length == 182 && cut.text.hasSuffix("..."))
     }
+
+    @Test("SMS replies are re-encoded, never cut")
+    func sms() {
+        let long = String(repeating: "Cảm ơn bạn đã nhắn tin. ", count: 10)
+        let gsm = EncodingPolicy.gsm7.renderSMS(long)
+        #expect(gsm.encoding == .gsm7 && gsm.text == long.unaccented && !gsm.truncated)
+        #expect(EncodingPolicy.auto.renderSMS(long).encoding == .ucs2)
+        #expect(EncodingPolicy.auto.renderSMS("Cam on ban").encoding == .gsm7)
+        let forced = EncodingPolicy.ucs2.renderSMS("Cam on ban")
+        #expect(forced.encoding == .ucs2 && forced.length == 10)
+    }
 }

@@ -118,4 +118,13 @@ struct ConfigLoaderTests {
             }
         }
     }
+
+    @Test("text rules from text-rules.yaml extend the built-in ones; a key of several words is refused")
+    func textRules() throws {
+        let config = try ConfigLoader.load(directory: bundledConfigDirectory)
+        #expect(config.textRules.teencode["ko"] == "không")
+        #expect(config.textRules.teencode["bđ"] == "bạo lực")
+        let found = try issues { dir in try replace("text-rules.yaml", "bđ: \"bạo lực\"", "cuu voi: \"cứu với\"", in: dir) }
+        #expect(found.contains { $0.key == "teencode.cuu voi" && $0.message.contains("would never match") && $0.line != nil })
+    }
 }
