@@ -11,10 +11,29 @@ public enum GSM7 {
             let cost = asciiCost[Int(v)]
             return cost == 0 ? nil : Int(cost)
         }
-        if basicNonASCII.contains(v) { return 1 }
+        if v < 0x400 { return nonASCIICost[Int(v)] == 0 ? nil : 1 }
         if v == 0x20AC { return 2 }  // €
         return nil
     }
+
+    /// The septet cost of scalar `v` as a plain number, 0 meaning "not in GSM-7": the form
+    /// the single-pass counter wants.
+    @inline(__always)
+    static func cost(_ v: UInt32) -> Int {
+        if v < 128 { return Int(asciiCost[Int(v)]) }
+        if v < 0x400 { return Int(nonASCIICost[Int(v)]) }
+        return v == 0x20AC ? 2 : 0
+    }
+
+    /// Septet cost of every scalar below U+0400 (0: not GSM-7), for loops that hoist it.
+    static let costTable: [UInt8] = (0..<0x400).map { v in v < 128 ? asciiCost[v] : nonASCIICost[v] }
+
+    /// Basic-table members below U+0400 (Latin-1 letters and the Greek capitals), as a table.
+    private static let nonASCIICost: [UInt8] = {
+        var table = [UInt8](repeating: 0, count: 0x400)
+        for v in basicNonASCII { table[Int(v)] = 1 }
+        return table
+    }()
 
     /// Cost per ASCII code point: 1 basic, 2 extension, 0 not in GSM-7.
     private static let asciiCost: [UInt8] = {

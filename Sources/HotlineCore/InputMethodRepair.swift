@@ -10,8 +10,15 @@ enum InputMethodRepair {
         "1": .acute, "2": .grave, "3": .hook, "4": .tilde, "5": .dot,
     ]
 
+    /// The initial consonant `word` starts with, found by the byte matcher.
+    static func initialString(of word: [Unicode.Scalar]) -> String {
+        let bytes = word.prefix(3).map { UInt8(truncatingIfNeeded: $0.value) }
+        let length = bytes.withUnsafeBufferPointer { VietnameseSyllable.initialLength($0) }
+        return String(decoding: bytes.prefix(length), as: UTF8.self)
+    }
+
     /// The repaired word, or nil when `word` (lower-case ASCII letters and digits) is not input-method residue.
-    static func repair(_ word: [Unicode.Scalar]) -> String? {
+    static func repair(_ word: [Unicode.Scalar]) -> VietnameseSyllable? {
         guard word.count >= 2, word.count <= 12 else { return nil }
         if word.contains(where: { $0.properties.numericType != nil }) {
             return vni(word)
@@ -19,8 +26,8 @@ enum InputMethodRepair {
         return telex(word)
     }
 
-    static func telex(_ word: [Unicode.Scalar]) -> String? {
-        let initial = VietnameseSyllable.initial(of: word)
+    static func telex(_ word: [Unicode.Scalar]) -> VietnameseSyllable? {
+        let initial = initialString(of: word)
         var rest = Array(word.dropFirst(initial.unicodeScalars.count))
         var initialOut = initial
         // "gi" and "qu" lend their vowel to the nucleus when nothing else follows.
@@ -69,13 +76,13 @@ enum InputMethodRepair {
         }
         let syllable = VietnameseSyllable(initial: initialOut, nucleus: nucleus, final: final, tone: tone)
         guard usedKey, syllable.isWellFormed else { return nil }
-        return syllable.text
+        return syllable
     }
 
-    static func vni(_ word: [Unicode.Scalar]) -> String? {
+    static func vni(_ word: [Unicode.Scalar]) -> VietnameseSyllable? {
         let letters = word.filter { $0.properties.numericType == nil }
         guard !letters.isEmpty, letters.allSatisfy({ $0.isASCII && $0.properties.isAlphabetic }) else { return nil }
-        let initial = VietnameseSyllable.initial(of: letters)
+        let initial = initialString(of: letters)
         var initialOut = initial
         var nucleus: [VietnameseSyllable.Vowel] = []
         var final = ""
@@ -117,6 +124,6 @@ enum InputMethodRepair {
             nucleus = [.init(base: initial.unicodeScalars.last!, mark: .none)]
         }
         let syllable = VietnameseSyllable(initial: initialOut, nucleus: nucleus, final: final, tone: tone)
-        return syllable.isWellFormed ? syllable.text : nil
+        return syllable.isWellFormed ? syllable : nil
     }
 }

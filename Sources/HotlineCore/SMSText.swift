@@ -1,25 +1,86 @@
+import Foundation
+
 /// Counting and splitting of SMS and USSD text, after NFC normalisation.
 public enum SMSText {
     /// The cheapest encoding that carries `text`, its length in that encoding and its SMS parts.
     public static func analyze(_ text: String) -> TextAnalysis {
-        let text = text.nfc
+        var text = text
+        // One pass over the UTF-8 bytes counts both encodings and packs both kinds of parts;
+        // only text with combining marks takes the slower road through NFC first.
+        if let counts = text.utf8.withContiguousStorageIfAvailable({ Counts(utf8: $0) }) ?? Counts(utf8: Array(text.utf8)) {
+            return counts.analysis
+        }
+        text = text.precomposedStringWithCanonicalMapping
+        let bytes = Array(text.utf8)
+        return Counts(utf8: bytes, skipCompositionCheck: true)!.analysis
+    }
+
+    /// Lengths and part counts in both encodings, from one pass.
+    struct Counts {
         var septets = 0
         var isGSM = true
-        for scalar in text.unicodeScalars {
-            guard let cost = GSM7.septets(scalar) else {
-                isGSM = false
-                break
+        var units = 0
+        var gsmParts = 1
+        var gsmUsed = 0
+        var ucsParts = 1
+        var ucsUsed = 0
+
+        /// Nil when the text holds a combining mark and must be normalised first.
+        init?<Bytes: RandomAccessCollection>(utf8 bytes: Bytes, skipCompositionCheck: Bool = false)
+        where Bytes.Element == UInt8, Bytes.Index == Int {
+            var i = bytes.startIndex
+            let end = bytes.endIndex
+            let costs = GSM7.costTable  // hoisted: a static read per scalar costs a retain
+            let gsmCapacity = SMSEncoding.gsm7.multipartSegmentCapacity
+            let ucsCapacity = SMSEncoding.ucs2.multipartSegmentCapacity
+            while i < end {
+                let b0 = UInt32(bytes[i])
+                let v: UInt32
+                if b0 < 0x80 {
+                    v = b0
+                    i += 1
+                } else if b0 < 0xE0 {
+                    v = (b0 & 0x1F) << 6 | UInt32(bytes[i + 1] & 0x3F)
+                    i += 2
+                } else if b0 < 0xF0 {
+                    v = (b0 & 0x0F) << 12 | UInt32(bytes[i + 1] & 0x3F) << 6 | UInt32(bytes[i + 2] & 0x3F)
+                    i += 3
+                } else {
+                    v =
+                        (b0 & 0x07) << 18 | UInt32(bytes[i + 1] & 0x3F) << 12 | UInt32(bytes[i + 2] & 0x3F) << 6
+                        | UInt32(bytes[i + 3] & 0x3F)
+                    i += 4
+                }
+                if v >= 0x300, !skipCompositionCheck, let scalar = Unicode.Scalar(v), String.mayNeedComposition(scalar) { return nil }
+                if isGSM {
+                    let c = v < 0x400 ? Int(costs[Int(v)]) : (v == 0x20AC ? 2 : 0)
+                    if c == 0 {
+                        isGSM = false
+                    } else {
+                        septets += c
+                        if gsmUsed + c > gsmCapacity {
+                            gsmParts += 1
+                            gsmUsed = 0
+                        }
+                        gsmUsed += c
+                    }
+                }
+                let u = v > 0xFFFF ? 2 : 1
+                units += u
+                if ucsUsed + u > ucsCapacity {
+                    ucsParts += 1
+                    ucsUsed = 0
+                }
+                ucsUsed += u
             }
-            septets += cost
         }
-        if isGSM {
-            return TextAnalysis(
-                encoding: .gsm7, length: septets,
-                segments: segmentCount(text, encoding: .gsm7, length: septets))
+
+        var analysis: TextAnalysis {
+            if isGSM {
+                return TextAnalysis(encoding: .gsm7, length: septets, segments: septets <= 160 ? 1 : gsmParts)
+            }
+            return TextAnalysis(encoding: .ucs2, length: units, segments: units <= 70 ? 1 : ucsParts)
         }
-        let units = text.utf16.count
-        return TextAnalysis(
-            encoding: .ucs2, length: units, segments: segmentCount(text, encoding: .ucs2, length: units))
     }
 
     /// Length of `text` in `encoding`'s units, or nil when GSM-7 cannot carry it.
@@ -58,24 +119,6 @@ public enum SMSText {
         case .gsm7:
             return character.unicodeScalars.reduce(0) { $0 + (GSM7.septets($1) ?? 1) }
         }
-    }
-
-    private static func segmentCount(_ text: String, encoding: SMSEncoding, length: Int) -> Int {
-        if length <= encoding.singleSegmentCapacity { return 1 }
-        // A part may not end inside an escape pair or a surrogate pair, so parts can hold one
-        // unit less than their capacity: count by packing scalars, as the network splits them.
-        let capacity = encoding.multipartSegmentCapacity
-        var parts = 1
-        var used = 0
-        for scalar in text.unicodeScalars {
-            let c = encoding == .gsm7 ? (GSM7.septets(scalar) ?? 1) : (scalar.value > 0xFFFF ? 2 : 1)
-            if used + c > capacity {
-                parts += 1
-                used = 0
-            }
-            used += c
-        }
-        return parts
     }
 
     /// Greedy packing of characters into parts of `capacity` units, preferring to break after

@@ -5,26 +5,24 @@ extension String {
     /// Letters of other Latin languages lose their marks the same way; other characters stay.
     /// Unaccented Vietnamese fits GSM-7 and is how most SMS users read and write.
     public var unaccented: String {
-        var scalars = String.UnicodeScalarView()
+        var out: [UInt8] = []
+        out.reserveCapacity(utf8.count)
         var changed = false
+        let table = Unaccent.table
         for scalar in unicodeScalars {
             let v = scalar.value
             if v < 0x80 {
-                scalars.append(scalar)
-                continue
-            }
-            if Unaccent.isCombiningMark(v) {
+                out.append(UInt8(v))
+            } else if Unaccent.isCombiningMark(v) {
                 changed = true
-                continue
-            }
-            if let base = Unaccent.base(of: v) {
-                scalars.append(Unicode.Scalar(base))
+            } else if v <= Unaccent.tableEnd, table[Int(v)] != 0 {
+                out.append(table[Int(v)])
                 changed = true
             } else {
-                scalars.append(scalar)
+                UTF8.encode(scalar) { out.append($0) }
             }
         }
-        return changed ? String(scalars) : self
+        return changed ? String(decoding: out, as: UTF8.self) : self
     }
 }
 
@@ -47,7 +45,7 @@ enum Unaccent {
     }
 
     /// Built once from Unicode's own decompositions, so no letter is forgotten by hand.
-    private static let table: [UInt8] = {
+    static let table: [UInt8] = {
         var table = [UInt8](repeating: 0, count: Int(tableEnd) + 1)
         for v in UInt32(0xC0)...tableEnd {
             guard let scalar = Unicode.Scalar(v) else { continue }

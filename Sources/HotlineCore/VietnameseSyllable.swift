@@ -27,18 +27,8 @@ struct VietnameseSyllable: Equatable {
     var final: String
     var tone: Tone
 
-    static let initials = [
-        "ngh", "ng", "gh", "gi", "kh", "nh", "ph", "th", "tr", "ch", "qu", "dd", "đ", "b", "c", "d", "g", "h", "k", "l", "m", "n", "p", "r",
-        "s", "t", "v", "x",
-    ]
     static let finals: Set<String> = ["", "c", "ch", "m", "n", "ng", "nh", "p", "t"]
     static let vowels: Set<Unicode.Scalar> = ["a", "e", "i", "o", "u", "y"]
-
-    /// The longest initial consonant `letters` starts with ("" when it starts with a vowel).
-    static func initial(of letters: [Unicode.Scalar]) -> String {
-        let word = String(String.UnicodeScalarView(letters.prefix(3)))
-        return initials.first { word.hasPrefix($0) } ?? ""
-    }
 
     /// True when nucleus and final make a syllable Vietnamese can write.
     var isWellFormed: Bool {

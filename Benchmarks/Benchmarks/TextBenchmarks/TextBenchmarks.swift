@@ -9,7 +9,8 @@ let messages = [
 ]
 
 let benchmarks: @Sendable () -> Void = {
-    Benchmark.defaultConfiguration = .init(metrics: [.throughput, .wallClock, .mallocCountTotal], maxDuration: .seconds(3))
+    Benchmark.defaultConfiguration = .init(
+        metrics: [.throughput, .wallClock, .mallocCountTotal], scalingFactor: .kilo, maxDuration: .seconds(3))
 
     Benchmark("analyze: NFC + encoding + length + segments (160 chars)") { benchmark in
         for i in benchmark.scaledIterations {
