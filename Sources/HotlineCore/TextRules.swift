@@ -71,5 +71,12 @@ public struct TextRules: Sendable, Codable, Equatable {
             LetterSwap(from: "dz", to: "d"), LetterSwap(from: "f", to: "ph"), LetterSwap(from: "w", to: "qu"),
             LetterSwap(from: "p", to: "b"), LetterSwap(from: "k", to: "c"), LetterSwap(from: "h", to: "k"),
         ],
-        keep: ["sos", "help", "stop", "menu", "huy", "giup", "zalo", "facebook", "fb", "tiktok", "messenger", "ok", "yes", "no"])
+        keep: [
+            "sos", "help", "stop", "menu", "huy", "giup", "zalo", "facebook", "fb", "tiktok", "messenger", "ok", "yes", "no",
+            // English words that Telex would misread ("now" as "nơ"), for English messages.
+            "now", "right", "me", "my", "hit", "hits", "beat", "beats", "hurt", "hurts", "touched", "touches", "want", "die",
+            "kill", "myself", "suicide", "raped", "abuse", "abused", "bully", "bullied", "missing", "child", "kidnapped",
+            "nobody", "never", "not", "photos", "nude", "forced", "marry", "work", "food", "abandoned", "drowning", "school",
+            "advice", "self", "harm", "end", "life", "when", "was", "ran", "away", "one", "dad", "mom", "please",
+        ])
 }

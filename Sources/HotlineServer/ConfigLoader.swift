@@ -11,6 +11,8 @@ public struct HotlineConfig: Sendable {
     public var flows: [String: Flow]
     /// The built-in text rules extended by `text-rules.yaml`.
     public var textRules: TextRules
+    /// What makes a message urgent (`triage.yaml`).
+    public var triage: TriageRules
     /// Problems that do not stop the service (an unreachable node, say).
     public var warnings: [ConfigIssue]
 
@@ -53,6 +55,23 @@ public enum ConfigLoader {
                         key: "teencode.\(key)", message: "a teencode key is one word of letters or digits; '\(key)' would never match"))
             }
             textRules = textRules.extended(with: extra)
+        }
+
+        let triagePath = root.appendingPathComponent("triage.yaml").path
+        var triage: TriageRules? = nil
+        if FileManager.default.fileExists(atPath: triagePath) {
+            triage = decodeFile(triagePath, displayName: display(directory, "triage.yaml"), issues: &issues)
+            for (i, rule) in (triage?.categories ?? []).enumerated() where rule.p1.isEmpty && rule.p2.isEmpty && rule.p3.isEmpty {
+                issues.append(
+                    ConfigIssue(
+                        file: display(directory, "triage.yaml"), line: line(in: triagePath, path: ["categories", "\(i)"]),
+                        key: "categories.\(i)", message: "category '\(rule.category)' has no phrases; give it P1, P2 or P3 phrases"))
+            }
+        } else {
+            issues.append(
+                ConfigIssue(
+                    file: display(directory, "triage.yaml"),
+                    message: "is missing; without it no message is judged urgent. Copy the bundled gateway-config/triage.yaml"))
         }
 
         var gateways: [GatewayConfig] = []
@@ -121,10 +140,10 @@ public enum ConfigLoader {
             }
         }
 
-        guard issues.isEmpty, let service else { throw ConfigErrors(issues: issues + warnings) }
+        guard issues.isEmpty, let service, let triage else { throw ConfigErrors(issues: issues + warnings) }
         return HotlineConfig(
             directory: directory, service: service, gateways: gateways.sorted { $0.id < $1.id }, flows: flows,
-            textRules: textRules, warnings: warnings)
+            textRules: textRules, triage: triage, warnings: warnings)
     }
 
     static func yamlFiles(in folder: URL) -> [URL] {
