@@ -7,16 +7,26 @@ public struct ConversationEngine: Sendable {
     public let defaultLanguage: String
     /// Reads answers however they were typed ("khum" matches "Không").
     public let normalizer: InputNormalizer
+    /// Judges what people write; nil only in tests of the mechanics.
+    public let triage: Triage?
+    private let cancelWords: Set<String>
+    private let helpWords: Set<String>
 
     /// Answers that work on every screen.
     static let backWords: Set<String> = ["0"]
     static let menuWords: Set<String> = ["00", "menu"]
 
-    public init(flow: Flow, defaultLanguage: String, normalizer: InputNormalizer = InputNormalizer()) {
+    public init(flow: Flow, defaultLanguage: String, normalizer: InputNormalizer = InputNormalizer(), triage: Triage? = nil) {
         self.flow = flow
         self.defaultLanguage = defaultLanguage
         self.normalizer = normalizer
+        self.triage = triage
+        cancelWords = Set(flow.keywords.cancel.map { normalizer.matchKey($0) })
+        helpWords = Set(flow.keywords.help.map { $0 == "?" ? "?" : normalizer.matchKey($0) })
     }
+
+    func isCancel(_ key: String) -> Bool { cancelWords.contains(key) }
+    func isHelp(_ key: String, raw: String) -> Bool { helpWords.contains(key) || helpWords.contains(raw) }
 
     public func step(_ state: ConversationState?, _ input: ConversationInput, _ context: StepContext) -> Step {
         let before = state
@@ -56,6 +66,7 @@ private struct Run {
     var state = ConversationState(flowID: "", nodeID: "", language: "")
     var effects: [StepEffect] = []
     var hint: String? = nil
+    var cancelled = false
 
     init(engine: ConversationEngine, context: StepContext) {
         self.engine = engine
@@ -77,16 +88,26 @@ private struct Run {
             state.nodeID = state.trail.popLast() ?? flow.start
             return
         }
+        if engine.isCancel(folded) { return cancel() }
+        if engine.isHelp(folded, raw: text) {
+            hint = localized(flow.texts["keywords_help"])
+            return
+        }
         let node = engine.node(state.nodeID)
         switch node.type {
         case .menu:
-            guard let option = match(folded, in: node.options) else { return miss(node, retry: "retry_menu") }
+            guard let option = match(folded, in: node.options) else {
+                // Someone who writes a sentence instead of a number may be telling us something.
+                if folded.contains(" "), judge(text) { return }
+                return miss(node, retry: "retry_menu")
+            }
             if let field = node.field { save(field, option.value ?? option.key) }
             apply(option.actions, because: node.field.map { "\($0) = \(option.value ?? option.key)" } ?? "chose \(option.key)")
             move(to: option.next)
         case .question:
             guard text.count >= max(1, node.minLength ?? 1) else { return miss(node, retry: "retry_text") }
             if let field = node.field { save(field, text) }
+            if judge(text) { return }
             move(to: node.next ?? flow.start)
         case .message:
             move(to: node.next ?? flow.start)
@@ -96,6 +117,46 @@ private struct Run {
     }
 
     /// An option by its key, its saved value or its label in any language.
+    /// Judges free text: raises the case (opening one when the text is P2 or above) with the
+    /// triage's reasons, and for P1 escalates and takes the person to the help-now path.
+    /// Returns true when it moved the person.
+    mutating func judge(_ text: String) -> Bool {
+        guard let triage = engine.triage else { return false }
+        // The text alone: levels that come from menu answers are the flow's own actions.
+        let decision = triage.judge(text: text)
+        guard decision.priority != .none else { return false }
+        if state.report == nil {
+            guard decision.priority >= .p2 else { return false }
+            state.report = CaseDraft(reference: context.newCaseReference)
+            effects.append(.openCase(reference: context.newCaseReference))
+        }
+        if state.answers["category"] == nil, let category = decision.category { save("category", category) }
+        var report = state.report!
+        if decision.priority >= report.priority {
+            report.priority = decision.priority
+            report.reasons += decision.reasons.filter { !$0.hasPrefix("set aside") }.map { "\($0) in what was written" }
+        }
+        state.report = report
+        guard decision.priority == .p1 else { return false }
+        apply([.escalate], because: "triage")
+        guard let urgent = flow.urgent, !state.urgentPath else { return false }
+        move(to: urgent)
+        return true
+    }
+
+    /// HUY/STOP: the conversation ends and says so; what the report holds is kept, marked
+    /// incomplete, and still escalated when its priority calls for it.
+    mutating func cancel() {
+        if var report = state.report, report.status == .open {
+            report.status = .incomplete
+            state.report = report
+            if report.priority >= .p2 { apply([.escalate], because: "cancelled") }
+        }
+        state.finished = true
+        cancelled = true
+        effects.append(.endSession)
+    }
+
     func match(_ answer: String, in options: [FlowOption]) -> FlowOption? {
         if let byKey = options.first(where: { $0.key.folded == answer }) { return byKey }
         guard !answer.isEmpty else { return nil }
@@ -130,6 +191,7 @@ private struct Run {
     mutating func enter(_ id: String) {
         state.nodeID = id
         state.misses = 0
+        if id == flow.urgent { state.urgentPath = true }
         let node = engine.node(id)
         apply(node.actions, because: "reached \(id)")
         if node.type == .end {
@@ -156,7 +218,8 @@ private struct Run {
                 report.reasons.append("\(level.rawValue): \(reason)")
                 state.report = report
             case .category(let category):
-                save("category", category)
+                // A category the person already gave is theirs: kept on the way to help-now.
+                if state.answers["category"] == nil { save("category", category) }
             case .escalate:
                 guard var report = state.report else { continue }
                 if report.escalatedAt.map({ $0 < report.priority }) ?? true {
@@ -177,6 +240,12 @@ private struct Run {
     }
 
     func render() -> Screen {
+        if cancelled {
+            var text = localized(flow.texts["cancelled"])
+            text = text.replacingAll("{reference}", with: state.report?.reference ?? "")
+            for (name, value) in context.variables { text = text.replacingAll("{\(name)}", with: value) }
+            return Screen(text: text, continues: false)
+        }
         let node = engine.node(state.nodeID)
         var lines: [String] = []
         if let hint, !hint.isEmpty { lines.append(hint) }

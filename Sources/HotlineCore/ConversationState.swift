@@ -14,6 +14,8 @@ public struct ConversationState: Sendable, Codable, Equatable {
     public var report: CaseDraft?
     /// True once an end screen was shown.
     public var finished: Bool
+    /// True once urgent words took the person to the help-now path (taken once, never looped).
+    public var urgentPath: Bool
 
     public init(flowID: String, nodeID: String, language: String) {
         self.flowID = flowID
@@ -24,6 +26,25 @@ public struct ConversationState: Sendable, Codable, Equatable {
         self.misses = 0
         self.report = nil
         self.finished = false
+        self.urgentPath = false
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case flowID, nodeID, language, answers, trail, misses, report, finished, urgentPath
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        flowID = try c.decode(String.self, forKey: .flowID)
+        nodeID = try c.decode(String.self, forKey: .nodeID)
+        language = try c.decode(String.self, forKey: .language)
+        answers = try c.decode([String: String].self, forKey: .answers)
+        trail = try c.decode([String].self, forKey: .trail)
+        misses = try c.decode(Int.self, forKey: .misses)
+        report = try c.decodeIfPresent(CaseDraft.self, forKey: .report)
+        finished = try c.decode(Bool.self, forKey: .finished)
+        // Sessions stored before urgent jumps existed have no such key.
+        urgentPath = try c.decodeIfPresent(Bool.self, forKey: .urgentPath) ?? false
     }
 }
 

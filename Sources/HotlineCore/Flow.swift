@@ -6,23 +6,48 @@ public struct Flow: Sendable, Codable, Equatable {
     public var start: String
     /// The node shown after two wrong answers on a node that has no `on_miss` of its own.
     public var help: String
-    /// Texts the engine itself shows: `retry_menu` (a choice not on the list) and `retry_text`
-    /// (an answer too short), each in every language.
+    /// Where a person goes when what they wrote is urgent (P1): the help-now path. What the
+    /// report already holds is kept.
+    public var urgent: String?
+    /// Texts the engine itself shows: `retry_menu` (a choice not on the list), `retry_text`
+    /// (an answer too short), `cancelled` (after HUY/STOP), `keywords_help` (after HELP/GIUP),
+    /// each in every language.
     public var texts: [String: LocalizedText]
+    /// Words that work on every screen.
+    public var keywords: Keywords
     public var nodes: [String: FlowNode]
 
-    public static let requiredTexts = ["retry_menu", "retry_text"]
+    public static let requiredTexts = ["retry_menu", "retry_text", "cancelled", "keywords_help"]
 
-    public init(id: String, start: String, help: String, texts: [String: LocalizedText], nodes: [String: FlowNode]) {
+    public struct Keywords: Sendable, Codable, Equatable {
+        /// End the conversation and say so.
+        public var cancel: [String]
+        /// Explain what can be typed, then show the same screen.
+        public var help: [String]
+
+        public static let standard = Keywords(cancel: ["huy", "hủy", "stop", "dung", "dừng"], help: ["help", "giup", "giúp", "?"])
+
+        public init(cancel: [String], help: [String]) {
+            self.cancel = cancel
+            self.help = help
+        }
+    }
+
+    public init(
+        id: String, start: String, help: String, urgent: String? = nil, texts: [String: LocalizedText], keywords: Keywords = .standard,
+        nodes: [String: FlowNode]
+    ) {
         self.id = id
         self.start = start
         self.help = help
+        self.urgent = urgent
         self.texts = texts
+        self.keywords = keywords
         self.nodes = nodes
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case id, start, help, texts, nodes
+        case id, start, help, urgent, texts, keywords, nodes
     }
 
     public init(from decoder: any Decoder) throws {
@@ -31,7 +56,9 @@ public struct Flow: Sendable, Codable, Equatable {
         id = try c.decode(String.self, forKey: .id)
         start = try c.decode(String.self, forKey: .start)
         help = try c.decode(String.self, forKey: .help)
+        urgent = try c.decodeIfPresent(String.self, forKey: .urgent)
         texts = try c.decode([String: LocalizedText].self, forKey: .texts)
+        keywords = try c.decodeIfPresent(Keywords.self, forKey: .keywords) ?? .standard
         nodes = try c.decode([String: FlowNode].self, forKey: .nodes)
     }
 }
@@ -144,7 +171,7 @@ public enum FlowAction: Sendable, Equatable, Codable {
     case openCase
     /// Raises the case's priority (never lowers it).
     case priority(Priority)
-    /// Sets the case's category without asking.
+    /// Sets the case's category without asking, unless the person already gave one.
     case category(String)
     /// Hands the case to the escalation channels at its current priority.
     case escalate

@@ -52,6 +52,7 @@ public enum FlowValidator {
 
         requireNode(flow.start, ["start"])
         requireNode(flow.help, ["help"])
+        if let urgent = flow.urgent { requireNode(urgent, ["urgent"]) }
         for key in Flow.requiredTexts {
             if let text = flow.texts[key] {
                 requireLanguages(text, ["texts", key])
@@ -118,7 +119,7 @@ public enum FlowValidator {
 
     static func reachableNodes(_ flow: Flow) -> Set<String> {
         var seen: Set<String> = []
-        var queue = [flow.start, flow.help]
+        var queue = [flow.start, flow.help] + (flow.urgent.map { [$0] } ?? [])
         while let id = queue.popLast() {
             guard !seen.contains(id), let node = flow.nodes[id] else { continue }
             seen.insert(id)
@@ -136,9 +137,11 @@ public enum FlowValidator {
         for (id, node) in flow.nodes.sorted(by: { $0.key < $1.key }) {
             for language in languages {
                 var lines: [String] = []
+                // The longest hint a screen can carry: the retry text or the keywords help.
                 let retryKey = node.type == .question ? "retry_text" : "retry_menu"
-                if node.type == .menu || node.type == .question, let retry = flow.texts[retryKey] {
-                    lines.append(retry.text(language, fallback: language))
+                if node.type != .end {
+                    let hints = [flow.texts[retryKey], flow.texts["keywords_help"]].compactMap { $0?.text(language, fallback: language) }
+                    if let longest = hints.max(by: { $0.count < $1.count }) { lines.append(longest) }
                 }
                 lines.append(node.text.text(language, fallback: language))
                 for option in node.options { lines.append("\(option.key). \(option.label.text(language, fallback: language))") }

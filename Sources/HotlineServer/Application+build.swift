@@ -21,8 +21,10 @@ public func buildRouter(
 ) -> Router<HotlineRequestContext> {
     let router = Router(context: HotlineRequestContext.self)
     router.add(middleware: RequestLogMiddleware())
+    let normalizer = InputNormalizer(rules: config.textRules)
     let engine = ConversationEngine(
-        flow: config.startFlow, defaultLanguage: config.service.defaultLanguage, normalizer: InputNormalizer(rules: config.textRules))
+        flow: config.startFlow, defaultLanguage: config.service.defaultLanguage, normalizer: normalizer,
+        triage: Triage(rules: config.triage, normalizer: normalizer))
     let ussd = USSDTurnHandler(engine: engine, store: store, service: config.service, logger: logger)
     WebhookController(
         gateways: Dictionary(uniqueKeysWithValues: config.gateways.map { ($0.id, $0) }), ussd: ussd, store: store, now: now

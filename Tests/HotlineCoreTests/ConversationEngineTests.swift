@@ -11,7 +11,10 @@ struct ConversationEngineTests {
 
     static let flow = Flow(
         id: "test", start: "menu", help: "help",
-        texts: ["retry_menu": t("Sai.", "Wrong."), "retry_text": t("Ngan qua.", "Too short.")],
+        texts: [
+            "retry_menu": t("Sai.", "Wrong."), "retry_text": t("Ngan qua.", "Too short."), "cancelled": t("Da dung.", "Stopped."),
+            "keywords_help": t("Bam so.", "Press a number."),
+        ],
         nodes: [
             "menu": FlowNode(
                 type: .menu, text: t("Menu", "Menu"),
@@ -150,5 +153,76 @@ struct ConversationEngineTests {
                 #expect(step.state.misses < 2)
             }
         }
+    }
+}
+
+@Suite("Keywords and urgent words on every screen")
+struct KeywordAndUrgencyTests {
+    static let rules = TriageRules(
+        categories: [.init(category: "physical", p1: ["dang danh"], p2: ["bi danh"])], negations: ["khong"], negationBridges: ["bi"],
+        nowWords: ["cuu"], answers: [])
+
+    static var flow: Flow {
+        var flow = ConversationEngineTests.flow
+        flow.urgent = "help_now"
+        flow.nodes["help_now"] = FlowNode(
+            type: .question, text: ConversationEngineTests.t("Goi 111 ngay. O dau?", "Call 111. Where?"), field: "location",
+            next: "done", actions: [.openCase, .category("danger_now"), .priority(.p1), .escalate])
+        return flow
+    }
+
+    let engine = ConversationEngine(flow: Self.flow, defaultLanguage: "vi", triage: Triage(rules: Self.rules))
+    let context = StepContext(now: Date(timeIntervalSince1970: 0), newCaseReference: "QN-ABC123", variables: ["hotline": "111"])
+
+    func walk(_ inputs: [String]) -> [Step] {
+        var step = engine.step(nil, .start, context)
+        var steps = [step]
+        for input in inputs {
+            step = engine.step(step.state, .text(input), context)
+            steps.append(step)
+        }
+        return steps
+    }
+
+    @Test("HUY ends the conversation and says so; a started report is kept as incomplete")
+    func cancel() {
+        let steps = walk(["1", "HUY"])
+        let last = steps.last!
+        #expect(last.screen == Screen(text: "Da dung.", continues: false))
+        #expect(last.state.report?.status == .incomplete)
+        #expect(last.effects.last == .endSession)
+        #expect(walk(["stop"]).last!.screen.continues == false)
+    }
+
+    @Test("HELP explains and shows the same screen, without counting a miss")
+    func help() {
+        let steps = walk(["1", "giúp"])
+        #expect(steps.last!.screen.text == "Bam so.\nNguy hiem?\n1. Co\n2. Khong")
+        #expect(steps.last!.state.misses == 0)
+    }
+
+    @Test("urgent words in a free answer take the person to help-now, keeping the report")
+    func urgentAnswer() {
+        let steps = walk(["1", "2", "bo dang danh em"])
+        let last = steps.last!
+        #expect(last.screen.text == "Goi 111 ngay. O dau?")
+        #expect(last.state.report?.priority == .p1)
+        #expect(last.state.answers["danger_now"] == "no")
+        #expect(last.state.answers["location"] == "bo dang danh em")
+        #expect(last.effects.contains { if case .escalate(_, .p1, _) = $0 { true } else { false } })
+        #expect(last.state.report?.reasons.contains { $0.contains("dang danh") } == true)
+        // Once on the help-now path, more urgent words do not jump again.
+        let again = engine.step(last.state, .text("cuu em, bo dang danh"), context)
+        #expect(again.screen.text.hasPrefix("Ma so QN-ABC123"))
+    }
+
+    @Test("a sentence typed at a menu is read: urgent opens a P1 case, negated is a plain miss")
+    func sentenceAtMenu() {
+        let urgent = walk(["cuu em bo dang danh em"]).last!
+        #expect(urgent.screen.text == "Goi 111 ngay. O dau?")
+        #expect(urgent.effects.first == .openCase(reference: "QN-ABC123"))
+        let negated = walk(["em khong bi danh"]).last!
+        #expect(negated.screen.text.hasPrefix("Sai."))
+        #expect(negated.state.report == nil)
     }
 }

@@ -164,4 +164,38 @@ struct USSDWebhookTests {
             #expect(count == 6)
         }
     }
+
+    @Test("urgent words written in a report take the person to help now, escalated as P1, the report kept")
+    func urgentWordsJumpToHelpNow() async throws {
+        try await withApp { client, store in
+            var phone = USSDPhone(client)
+            _ = try await phone.dial()
+            _ = try await phone.answer("1")
+            _ = try await phone.answer("1")
+            _ = try await phone.answer("1")
+            _ = try await phone.answer("2")  // not in danger now, the person first said
+            let screen = try await phone.answer("bo dang danh em, cuu em")
+            #expect(screen.hasPrefix("CON Goi ngay 111 mien phi neu co the."))
+            let item = try #require(try await store.outbox().first)
+            #expect(item.priority == .p1)
+            let reference = try #require(item.caseReference)
+            let stored = try #require(try await store.findCase(reference: reference))
+            #expect(stored.priority == .p1)
+            #expect(stored.category == "physical")
+            #expect(stored.answers["danger_now"] == "no")
+            #expect(stored.reasons.contains { $0.contains("dang danh") && $0.contains("in what was written") })
+        }
+    }
+
+    @Test("HUY ends the USSD session and says so; the started report is kept as incomplete")
+    func cancelByKeyword() async throws {
+        try await withApp { client, store in
+            var phone = USSDPhone(client)
+            _ = try await phone.dial()
+            _ = try await phone.answer("1")
+            let end = try await phone.answer("HUY")
+            #expect(end == "END Da dung. Chung toi se khong nhan tin cho ban. Can giup, goi 111 mien phi.")
+            #expect(try await store.outbox().isEmpty)
+        }
+    }
 }
