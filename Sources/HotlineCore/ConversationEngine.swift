@@ -32,6 +32,14 @@ public struct ConversationEngine: Sendable {
         let before = state
         var run = Run(engine: self, context: context)
         switch (state, input) {
+        case (_, .startWithUnfinished(let unfinished)):
+            run.state = ConversationState(flowID: flow.id, nodeID: flow.start, language: unfinished.language)
+            if let resume = flow.resume {
+                run.state.unfinished = unfinished
+                run.enter(resume)
+            } else {
+                run.enter(flow.start)
+            }
         case (nil, _), (_, .start):
             run.state = ConversationState(flowID: flow.id, nodeID: flow.start, language: defaultLanguage)
             if let kept = state?.report, !kept.status.isClosed { run.state.report = kept }
@@ -67,6 +75,7 @@ private struct Run {
     var effects: [StepEffect] = []
     var hint: String? = nil
     var cancelled = false
+    var resumedNode: String? = nil
 
     init(engine: ConversationEngine, context: StepContext) {
         self.engine = engine
@@ -103,6 +112,11 @@ private struct Run {
             }
             if let field = node.field { save(field, option.value ?? option.key) }
             apply(option.actions, because: node.field.map { "\($0) = \(option.value ?? option.key)" } ?? "chose \(option.key)")
+            if let resumed = resumedNode {
+                state.nodeID = resumed  // where they left off; its entry actions already ran then
+                state.misses = 0
+                return
+            }
             move(to: option.next)
         case .question:
             guard text.count >= max(1, node.minLength ?? 1) else { return miss(node, retry: "retry_text") }
@@ -231,6 +245,29 @@ private struct Run {
                 state.report?.status = .submitted
             case .language(let language):
                 state.language = language
+            case .resumePrevious:
+                guard let unfinished = state.unfinished else { continue }
+                state.unfinished = nil
+                state.answers = unfinished.answers
+                state.trail = unfinished.trail
+                state.language = unfinished.language
+                var report = unfinished.report
+                report.status = .open
+                state.report = report
+                resumedNode = unfinished.nodeID
+            case .discardPrevious:
+                guard let unfinished = state.unfinished else { continue }
+                state.unfinished = nil
+                var report = unfinished.report
+                report.status = .incomplete
+                effects.append(
+                    .saveCase(
+                        CaseSnapshot(
+                            draft: report, category: unfinished.answers["category"], answers: unfinished.answers,
+                            language: unfinished.language)))
+                if report.priority >= .p2, report.escalatedAt.map({ $0 < report.priority }) ?? true {
+                    effects.append(.escalate(reference: report.reference, priority: report.priority, reasons: report.reasons))
+                }
             }
         }
     }
@@ -262,6 +299,8 @@ private struct Run {
     /// case), then end the session.
     mutating func finish(before: ConversationState?) -> Step {
         var ordered = effects.filter { if case .openCase = $0 { true } else { false } }
+        // Cases closed on the way (an unfinished report set aside) come before this one's.
+        ordered += effects.filter { if case .saveCase = $0 { true } else { false } }
         if let report = state.report,
             report != before?.report || state.answers != before?.answers || state.language != before?.language
         {

@@ -16,6 +16,8 @@ public struct ConversationState: Sendable, Codable, Equatable {
     public var finished: Bool
     /// True once urgent words took the person to the help-now path (taken once, never looped).
     public var urgentPath: Bool
+    /// A report left unfinished in an earlier session, while the person is asked about it.
+    public var unfinished: UnfinishedReport?
 
     public init(flowID: String, nodeID: String, language: String) {
         self.flowID = flowID
@@ -27,10 +29,19 @@ public struct ConversationState: Sendable, Codable, Equatable {
         self.report = nil
         self.finished = false
         self.urgentPath = false
+        self.unfinished = nil
+    }
+
+    /// What of this state a later session may continue.
+    public var unfinishedReport: UnfinishedReport? {
+        // Cut off while being asked about an older report: that one is still the unfinished one.
+        guard let report else { return unfinished }
+        guard report.status != .submitted else { return nil }
+        return UnfinishedReport(nodeID: nodeID, language: language, answers: answers, trail: trail, report: report)
     }
 
     enum CodingKeys: String, CodingKey {
-        case flowID, nodeID, language, answers, trail, misses, report, finished, urgentPath
+        case flowID, nodeID, language, answers, trail, misses, report, finished, urgentPath, unfinished
     }
 
     public init(from decoder: any Decoder) throws {
@@ -45,13 +56,25 @@ public struct ConversationState: Sendable, Codable, Equatable {
         finished = try c.decode(Bool.self, forKey: .finished)
         // Sessions stored before urgent jumps existed have no such key.
         urgentPath = try c.decodeIfPresent(Bool.self, forKey: .urgentPath) ?? false
+        unfinished = try c.decodeIfPresent(UnfinishedReport.self, forKey: .unfinished)
     }
+}
+
+/// A report a person left before its confirmation (cut off, timed out), kept to continue.
+public struct UnfinishedReport: Sendable, Codable, Equatable {
+    public var nodeID: String
+    public var language: String
+    public var answers: [String: String]
+    public var trail: [String]
+    public var report: CaseDraft
 }
 
 /// What the person did this turn.
 public enum ConversationInput: Sendable, Equatable {
     /// A new session (a USSD dial, the first SMS of a conversation with no keyword).
     case start
+    /// A new session from someone with an unfinished report: they are asked whether to continue.
+    case startWithUnfinished(UnfinishedReport)
     /// One answer, as typed.
     case text(String)
 }

@@ -9,6 +9,8 @@ public struct Flow: Sendable, Codable, Equatable {
     /// Where a person goes when what they wrote is urgent (P1): the help-now path. What the
     /// report already holds is kept.
     public var urgent: String?
+    /// The node that offers to continue an unfinished report when a person comes back.
+    public var resume: String?
     /// Texts the engine itself shows: `retry_menu` (a choice not on the list), `retry_text`
     /// (an answer too short), `cancelled` (after HUY/STOP), `keywords_help` (after HELP/GIUP),
     /// each in every language.
@@ -47,7 +49,7 @@ public struct Flow: Sendable, Codable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case id, start, help, urgent, texts, keywords, nodes
+        case id, start, help, urgent, resume, texts, keywords, nodes
     }
 
     public init(from decoder: any Decoder) throws {
@@ -57,6 +59,7 @@ public struct Flow: Sendable, Codable, Equatable {
         start = try c.decode(String.self, forKey: .start)
         help = try c.decode(String.self, forKey: .help)
         urgent = try c.decodeIfPresent(String.self, forKey: .urgent)
+        resume = try c.decodeIfPresent(String.self, forKey: .resume)
         texts = try c.decode([String: LocalizedText].self, forKey: .texts)
         keywords = try c.decodeIfPresent(Keywords.self, forKey: .keywords) ?? .standard
         nodes = try c.decode([String: FlowNode].self, forKey: .nodes)
@@ -177,6 +180,10 @@ public enum FlowAction: Sendable, Equatable, Codable {
     case escalate
     /// Marks the report complete.
     case submitCase
+    /// Continues the unfinished report offered at the start, where the person left it.
+    case resumePrevious
+    /// Starts afresh; the unfinished report stays on file as incomplete (escalated when P2+).
+    case discardPrevious
     /// Switches the conversation's language.
     case language(String)
 
@@ -190,12 +197,14 @@ public enum FlowAction: Sendable, Equatable, Codable {
             case "open_case": self = .openCase
             case "escalate": self = .escalate
             case "submit_case": self = .submitCase
+            case "resume_previous": self = .resumePrevious
+            case "discard_previous": self = .discardPrevious
             default:
                 throw DecodingError.dataCorrupted(
                     .init(
                         codingPath: decoder.codingPath,
                         debugDescription:
-                            "unknown action '\(word)'; expected open_case, escalate, submit_case, or a mapping priority:/category:/language:"
+                            "unknown action '\(word)'; expected open_case, escalate, submit_case, resume_previous, discard_previous, or a mapping priority:/category:/language:"
                     ))
             }
             return
@@ -219,6 +228,8 @@ public enum FlowAction: Sendable, Equatable, Codable {
         case .openCase: var c = encoder.singleValueContainer(); try c.encode("open_case")
         case .escalate: var c = encoder.singleValueContainer(); try c.encode("escalate")
         case .submitCase: var c = encoder.singleValueContainer(); try c.encode("submit_case")
+        case .resumePrevious: var c = encoder.singleValueContainer(); try c.encode("resume_previous")
+        case .discardPrevious: var c = encoder.singleValueContainer(); try c.encode("discard_previous")
         case .priority(let p): var c = encoder.container(keyedBy: Key.self); try c.encode(p, forKey: .priority)
         case .category(let s): var c = encoder.container(keyedBy: Key.self); try c.encode(s, forKey: .category)
         case .language(let s): var c = encoder.container(keyedBy: Key.self); try c.encode(s, forKey: .language)

@@ -53,6 +53,7 @@ public enum FlowValidator {
         requireNode(flow.start, ["start"])
         requireNode(flow.help, ["help"])
         if let urgent = flow.urgent { requireNode(urgent, ["urgent"]) }
+        if let resume = flow.resume { requireNode(resume, ["resume"]) }
         for key in Flow.requiredTexts {
             if let text = flow.texts[key] {
                 requireLanguages(text, ["texts", key])
@@ -119,7 +120,7 @@ public enum FlowValidator {
 
     static func reachableNodes(_ flow: Flow) -> Set<String> {
         var seen: Set<String> = []
-        var queue = [flow.start, flow.help] + (flow.urgent.map { [$0] } ?? [])
+        var queue = [flow.start, flow.help] + [flow.urgent, flow.resume].compactMap { $0 }
         while let id = queue.popLast() {
             guard !seen.contains(id), let node = flow.nodes[id] else { continue }
             seen.insert(id)

@@ -41,6 +41,7 @@ public func buildApplication(
     Application(
         router: buildRouter(config: config, store: store, logger: logger),
         configuration: .init(address: .hostname(listen.host, port: listen.port), serverName: "hotline-gateway"),
+        services: [SessionExpiryService(store: store, sessions: config.service.sessions, interval: .seconds(30), logger: logger)],
         onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? listen.port) },
         logger: logger)
 }

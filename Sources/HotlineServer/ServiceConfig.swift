@@ -37,15 +37,19 @@ public struct ServiceConfig: Sendable, Decodable {
     public struct Sessions: Sendable, Decodable {
         public var ussdTimeoutSeconds: Int
         public var smsTimeoutHours: Int
+        /// How long an unfinished report is offered to continue when the person comes back.
+        public var resumeHours: Int
 
         enum CodingKeys: String, CodingKey, CaseIterable {
             case ussdTimeoutSeconds = "ussd_timeout_seconds"
             case smsTimeoutHours = "sms_timeout_hours"
+            case resumeHours = "resume_hours"
         }
 
-        public init(ussdTimeoutSeconds: Int = 180, smsTimeoutHours: Int = 24) {
+        public init(ussdTimeoutSeconds: Int = 180, smsTimeoutHours: Int = 24, resumeHours: Int = 24) {
             self.ussdTimeoutSeconds = ussdTimeoutSeconds
             self.smsTimeoutHours = smsTimeoutHours
+            self.resumeHours = resumeHours
         }
 
         public init(from decoder: any Decoder) throws {
@@ -53,6 +57,7 @@ public struct ServiceConfig: Sendable, Decodable {
             let c = try decoder.container(keyedBy: CodingKeys.self)
             ussdTimeoutSeconds = try c.decodeIfPresent(Int.self, forKey: .ussdTimeoutSeconds) ?? 180
             smsTimeoutHours = try c.decodeIfPresent(Int.self, forKey: .smsTimeoutHours) ?? 24
+            resumeHours = try c.decodeIfPresent(Int.self, forKey: .resumeHours) ?? 24
         }
     }
 

@@ -16,16 +16,17 @@ struct USSDTurnHandler: Sendable {
     func handle(_ request: USSDRequest, gateway: GatewayConfig, now: Date) async throws -> TurnResult {
         let turn = InboundTurn(
             gatewayID: gateway.id, channel: .ussd, externalSessionID: request.sessionID, phone: request.phone,
-            rawText: request.text, receivedAt: now)
+            rawText: request.text, receivedAt: now, resumeWindow: TimeInterval(service.sessions.resumeHours * 3600))
         // A reference collision is astronomically rare, but a report must never fail on it.
         var attempt = 0
         while true {
             attempt += 1
             let reference = CaseReference.random(prefix: service.caseReferencePrefix)
             do {
-                let result = try await store.recordTurn(turn) { [engine, service] session in
+                let result = try await store.recordTurn(turn) { [engine, service] turnContext in
                     Self.decide(
-                        session: session, text: request.text, gateway: gateway, engine: engine, service: service,
+                        session: turnContext.session, unfinished: turnContext.unfinished, text: request.text, gateway: gateway,
+                        engine: engine, service: service,
                         context: StepContext(now: now, newCaseReference: reference, variables: service.screenVariables))
                 }
                 logger.info(
@@ -43,7 +44,8 @@ struct USSDTurnHandler: Sendable {
 
     /// Pure: what this hit means for the session. Runs inside the write transaction.
     static func decide(
-        session: StoredSession?, text: String, gateway: GatewayConfig, engine: ConversationEngine, service: ServiceConfig,
+        session: StoredSession?, unfinished: UnfinishedReport? = nil, text: String, gateway: GatewayConfig, engine: ConversationEngine,
+        service: ServiceConfig,
         context: StepContext
     ) -> TurnDecision {
         var inputs: [ConversationInput]
@@ -55,7 +57,7 @@ struct USSDTurnHandler: Sendable {
             if inputs.isEmpty { inputs = [.start] }
         } else {
             answers = USSDInput.newInputs(cumulative: text, processed: nil)
-            inputs = [.start] + answers.map { .text($0) }
+            inputs = [unfinished.map { .startWithUnfinished($0) } ?? .start] + answers.map { .text($0) }
         }
         var state = session?.state
         var effects: [StepEffect] = []

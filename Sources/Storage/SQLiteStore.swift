@@ -24,7 +24,7 @@ public final class SQLiteStore: Store {
     }
 
     public func recordTurn(
-        _ turn: InboundTurn, decide: @escaping @Sendable (StoredSession?) throws -> TurnDecision
+        _ turn: InboundTurn, decide: @escaping @Sendable (TurnContext) throws -> TurnDecision
     ) async throws -> TurnResult {
         let sealer = self.sealer
         return try await pool.write { db in
@@ -47,7 +47,11 @@ public final class SQLiteStore: Store {
                 session = StoredSession(id: row["id"], state: state, processedText: processed)
             }
 
-            let decision = try decide(session)
+            var unfinished: UnfinishedReport? = nil
+            if session == nil {
+                unfinished = try Self.takeUnfinished(for: turn, sealer: sealer, db: db)
+            }
+            let decision = try decide(TurnContext(session: session, unfinished: unfinished))
             let stateSealed = try sealer.seal(String(decoding: try JSONEncoder().encode(decision.state), as: UTF8.self))
             let now = turn.receivedAt
             let sessionID: Int64
@@ -136,19 +140,67 @@ public final class SQLiteStore: Store {
                     try addEvent(db, reference: draft.reference, at: now, kind: "status", detail: draft.status.rawValue)
                 }
             case .escalate(let reference, let priority, let reasons):
-                let payload = String(
-                    decoding: try JSONEncoder.sorted.encode(["reference": reference, "reasons": reasons.joined(separator: "; ")]),
-                    as: UTF8.self)
-                try db.execute(
-                    sql: """
-                        INSERT INTO outbox (kind, case_id, priority, payload, status, due_at, created_at)
-                        VALUES ('escalation', (SELECT id FROM cases WHERE reference = ?), ?, ?, 'pending', ?, ?)
-                        """, arguments: [reference, priority.rawValue, payload, now, now])
-                try addEvent(db, reference: reference, at: now, kind: "escalation_queued", detail: priority.rawValue)
+                try queueEscalation(db, reference: reference, priority: priority, reasons: reasons, at: now)
             case .endSession:
                 try db.execute(sql: "UPDATE sessions SET status = 'ended' WHERE id = ?", arguments: [sessionID])
             }
         }
+    }
+
+    /// The person's most recent unfinished report within the resume window, from another
+    /// session, which is marked superseded so the report is offered once, by this session.
+    private static func takeUnfinished(for turn: InboundTurn, sealer: any PersonalDataSealer, db: Database) throws -> UnfinishedReport? {
+        let rows = try Row.fetchAll(
+            db,
+            sql: """
+                SELECT id, state_sealed, status FROM sessions
+                WHERE phone_key = ? AND updated_at > ? AND status != 'superseded'
+                ORDER BY updated_at DESC LIMIT 5
+                """, arguments: [sealer.lookupKey(for: turn.phone), turn.receivedAt.addingTimeInterval(-turn.resumeWindow)])
+        for row in rows {
+            let state = try JSONDecoder().decode(ConversationState.self, from: Data(try sealer.open(row["state_sealed"]).utf8))
+            guard state.unfinishedReport != nil else { continue }
+            // Closing it first marks an open report incomplete (escalating it when P2+), so
+            // it is on file whatever the person answers to the offer.
+            try close(sessionRow: row, status: "superseded", at: turn.receivedAt, sealer: sealer, db: db)
+            let closed = try Row.fetchOne(db, sql: "SELECT state_sealed FROM sessions WHERE id = ?", arguments: [row["id"] as Int64])!
+            return try JSONDecoder().decode(ConversationState.self, from: Data(try sealer.open(closed["state_sealed"]).utf8))
+                .unfinishedReport
+        }
+        return nil
+    }
+
+    /// Closes a session that will hear nothing more: an open report in it becomes incomplete
+    /// (kept, so the person can continue it) and is escalated when P2 or higher.
+    private static func close(sessionRow row: Row, status: String, at: Date, sealer: any PersonalDataSealer, db: Database) throws {
+        let id: Int64 = row["id"]
+        var state = try JSONDecoder().decode(ConversationState.self, from: Data(try sealer.open(row["state_sealed"]).utf8))
+        if var report = state.report, report.status == .open {
+            report.status = .incomplete
+            let escalate = report.priority >= .p2 && (report.escalatedAt.map { $0 < report.priority } ?? true)
+            if escalate { report.escalatedAt = report.priority }
+            state.report = report
+            try db.execute(
+                sql: "UPDATE cases SET status = 'incomplete', updated_at = ? WHERE reference = ?", arguments: [at, report.reference])
+            try addEvent(db, reference: report.reference, at: at, kind: "status", detail: "incomplete (session \(status))")
+            if escalate {
+                try queueEscalation(db, reference: report.reference, priority: report.priority, reasons: report.reasons, at: at)
+            }
+        }
+        let sealed = try sealer.seal(String(decoding: try JSONEncoder().encode(state), as: UTF8.self))
+        try db.execute(
+            sql: "UPDATE sessions SET status = ?, state_sealed = ?, updated_at = ? WHERE id = ?", arguments: [status, sealed, at, id])
+    }
+
+    private static func queueEscalation(_ db: Database, reference: String, priority: Priority, reasons: [String], at now: Date) throws {
+        let payload = String(
+            decoding: try JSONEncoder.sorted.encode(["reference": reference, "reasons": reasons.joined(separator: "; ")]), as: UTF8.self)
+        try db.execute(
+            sql: """
+                INSERT INTO outbox (kind, case_id, priority, payload, status, due_at, created_at)
+                VALUES ('escalation', (SELECT id FROM cases WHERE reference = ?), ?, ?, 'pending', ?, ?)
+                """, arguments: [reference, priority.rawValue, payload, now, now])
+        try addEvent(db, reference: reference, at: now, kind: "escalation_queued", detail: priority.rawValue)
     }
 
     private static func addEvent(_ db: Database, reference: String, at: Date, kind: String, detail: String) throws {
@@ -158,10 +210,28 @@ public final class SQLiteStore: Store {
     }
 
     public func endSession(gatewayID: String, externalSessionID: String, at: Date) async throws {
+        let sealer = self.sealer
         try await pool.write { db in
-            try db.execute(
-                sql: "UPDATE sessions SET status = 'ended', updated_at = ? WHERE gateway_id = ? AND external_id = ?",
-                arguments: [at, gatewayID, externalSessionID])
+            guard
+                let row = try Row.fetchOne(
+                    db, sql: "SELECT id, state_sealed FROM sessions WHERE gateway_id = ? AND external_id = ? AND status = 'active'",
+                    arguments: [gatewayID, externalSessionID])
+            else { return }
+            try Self.close(sessionRow: row, status: "ended", at: at, sealer: sealer, db: db)
+        }
+    }
+
+    public func expireIdleSessions(now: Date, ussdIdle: TimeInterval, smsIdle: TimeInterval) async throws -> Int {
+        let sealer = self.sealer
+        return try await pool.write { db in
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT id, state_sealed FROM sessions WHERE status = 'active'
+                      AND ((channel = 'ussd' AND updated_at < ?) OR (channel = 'sms' AND updated_at < ?))
+                    """, arguments: [now.addingTimeInterval(-ussdIdle), now.addingTimeInterval(-smsIdle)])
+            for row in rows { try Self.close(sessionRow: row, status: "expired", at: now, sealer: sealer, db: db) }
+            return rows.count
         }
     }
 

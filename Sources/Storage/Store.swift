@@ -9,11 +9,15 @@ public protocol Store: Sendable {
     /// new one) inside the write transaction, and commits the inbound message, the reply, the
     /// new state and every effect (case, outbox) together before returning.
     func recordTurn(
-        _ turn: InboundTurn, decide: @escaping @Sendable (StoredSession?) throws -> TurnDecision
+        _ turn: InboundTurn, decide: @escaping @Sendable (TurnContext) throws -> TurnDecision
     ) async throws -> TurnResult
 
-    /// Marks a session ended because the gateway said so.
+    /// Marks a session ended because the gateway said so; a report left open in it is kept as
+    /// incomplete and escalated when its priority is P2 or higher.
     func endSession(gatewayID: String, externalSessionID: String, at: Date) async throws
+
+    /// Does the same for every session idle past its channel's timeout; returns how many.
+    func expireIdleSessions(now: Date, ussdIdle: TimeInterval, smsIdle: TimeInterval) async throws -> Int
 
     /// Proves the database takes writes (readiness).
     func checkWritable() async throws

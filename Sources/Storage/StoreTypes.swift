@@ -17,8 +17,14 @@ public struct InboundTurn: Sendable {
     /// What the gateway carried, exactly; a retry carries the same.
     public var rawText: String
     public var receivedAt: Date
+    /// How far back an unfinished report of the same person is offered to continue.
+    public var resumeWindow: TimeInterval
 
-    public init(gatewayID: String, channel: Channel, externalSessionID: String, phone: PhoneNumber, rawText: String, receivedAt: Date) {
+    public init(
+        gatewayID: String, channel: Channel, externalSessionID: String, phone: PhoneNumber, rawText: String, receivedAt: Date,
+        resumeWindow: TimeInterval = 24 * 3600
+    ) {
+        self.resumeWindow = resumeWindow
         self.gatewayID = gatewayID
         self.channel = channel
         self.externalSessionID = externalSessionID
@@ -34,6 +40,13 @@ public struct StoredSession: Sendable {
     public var state: ConversationState
     /// The gateway text already processed (for Africa's Talking, the cumulative history).
     public var processedText: String
+}
+
+/// What the decision sees: this session (nil when new) and, for a new one, the person's
+/// most recent unfinished report within the resume window.
+public struct TurnContext: Sendable {
+    public var session: StoredSession?
+    public var unfinished: UnfinishedReport?
 }
 
 /// The screen sent back, kept so a retried request gets exactly the same answer.
