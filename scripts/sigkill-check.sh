@@ -54,7 +54,9 @@ again=$(hit "1*2*1"); echo $(( $(acknowledged) - 1 )) >"$work/acknowledged"
 [ "$again" = "$screen" ] || { echo "after restart the same request got a different screen: $again"; exit 1; }
 hit "1*2*1*1" >/dev/null
 hit "1*2*1*1*Ha Long" >/dev/null
-done_screen=$(hit "1*2*1*1*Ha Long*3")
+hit "1*2*1*1*Ha Long*9" >/dev/null
+hit "1*2*1*1*Ha Long*9*3" >/dev/null
+done_screen=$(hit "1*2*1*1*Ha Long*9*3*#")
 reference=$(grep -o 'QN-[A-Z0-9]\{6\}' <<<"$done_screen" || true)
 [ -n "$reference" ] || { echo "no case reference in: $done_screen"; exit 1; }
 kill -TERM "$pid"; wait "$pid" 2>/dev/null || true; pid=""

@@ -9,6 +9,9 @@ public struct ConversationEngine: Sendable {
     public let normalizer: InputNormalizer
     /// Judges what people write; nil only in tests of the mechanics.
     public let triage: Triage?
+    /// The province's areas (districts), matched in location answers.
+    public let areas: [String]
+    private let areaKeys: [(key: [Substring], name: String)]
     private let cancelWords: Set<String>
     private let helpWords: Set<String>
 
@@ -16,7 +19,11 @@ public struct ConversationEngine: Sendable {
     static let backWords: Set<String> = ["0"]
     static let menuWords: Set<String> = ["00", "menu"]
 
-    public init(flow: Flow, defaultLanguage: String, normalizer: InputNormalizer = InputNormalizer(), triage: Triage? = nil) {
+    public init(
+        flow: Flow, defaultLanguage: String, normalizer: InputNormalizer = InputNormalizer(), triage: Triage? = nil, areas: [String] = []
+    ) {
+        self.areas = areas
+        areaKeys = areas.map { (normalizer.matchKey($0).split(separator: " "), $0) }
         self.flow = flow
         self.defaultLanguage = defaultLanguage
         self.normalizer = normalizer
@@ -26,6 +33,12 @@ public struct ConversationEngine: Sendable {
     }
 
     func isCancel(_ key: String) -> Bool { cancelWords.contains(key) }
+
+    /// The configured area a location answer names ("o ha long, bai chay" → "Hạ Long").
+    func area(in answer: String) -> String? {
+        let words = normalizer.matchKey(answer).split(separator: " ")
+        return areaKeys.first { area in Triage.occurs(area.key, in: words) }?.name
+    }
     func isHelp(_ key: String, raw: String) -> Bool { helpWords.contains(key) || helpWords.contains(raw) }
 
     public func step(_ state: ConversationState?, _ input: ConversationInput, _ context: StepContext) -> Step {
@@ -119,8 +132,18 @@ private struct Run {
             }
             move(to: option.next)
         case .question:
+            if node.optional, text.isEmpty || text == "#" {
+                if let field = node.field { save(field, "unknown") }
+                return move(to: node.next ?? flow.start)
+            }
+            if let range = node.number {
+                guard let value = Int(folded), range.contains(value) else { return miss(node, retry: "retry_number") }
+                if let field = node.field { save(field, String(value)) }
+                return move(to: node.next ?? flow.start)
+            }
             guard text.count >= max(1, node.minLength ?? 1) else { return miss(node, retry: "retry_text") }
             if let field = node.field { save(field, text) }
+            if node.matchAreas, let area = engine.area(in: text) { save("area", area) }
             if judge(text) { return }
             move(to: node.next ?? flow.start)
         case .message:
@@ -245,6 +268,13 @@ private struct Run {
                 state.report?.status = .submitted
             case .language(let language):
                 state.language = language
+            case .requestCallback:
+                if state.report == nil {
+                    state.report = CaseDraft(reference: context.newCaseReference, priority: .p3, reasons: ["P3: \(reason)"])
+                    effects.append(.openCase(reference: context.newCaseReference))
+                }
+                save("callback", "requested")
+                apply([.escalate], because: reason)
             case .resumePrevious:
                 guard let unfinished = state.unfinished else { continue }
                 state.unfinished = nil

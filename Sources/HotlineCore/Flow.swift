@@ -19,7 +19,7 @@ public struct Flow: Sendable, Codable, Equatable {
     public var keywords: Keywords
     public var nodes: [String: FlowNode]
 
-    public static let requiredTexts = ["retry_menu", "retry_text", "cancelled", "keywords_help"]
+    public static let requiredTexts = ["retry_menu", "retry_text", "retry_number", "cancelled", "keywords_help"]
 
     public struct Keywords: Sendable, Codable, Equatable {
         /// End the conversation and say so.
@@ -85,6 +85,12 @@ public struct FlowNode: Sendable, Codable, Equatable {
     public var field: String?
     public var next: String?
     public var minLength: Int?
+    /// For a number question (a child's age): the accepted range.
+    public var number: ClosedRange<Int>?
+    /// A question the person may skip by sending `#` or nothing; `unknown` is saved.
+    public var optional: Bool
+    /// Match the answer against the service's areas and save the one named under `area`.
+    public var matchAreas: Bool
     /// Done when the node is entered.
     public var actions: [FlowAction]
     /// What happens after the second wrong answer here, instead of the flow's help node.
@@ -92,8 +98,12 @@ public struct FlowNode: Sendable, Codable, Equatable {
 
     public init(
         type: Kind, text: LocalizedText, options: [FlowOption] = [], field: String? = nil, next: String? = nil,
-        minLength: Int? = nil, actions: [FlowAction] = [], onMiss: MissRule? = nil
+        minLength: Int? = nil, number: ClosedRange<Int>? = nil, optional: Bool = false, matchAreas: Bool = false,
+        actions: [FlowAction] = [], onMiss: MissRule? = nil
     ) {
+        self.number = number
+        self.optional = optional
+        self.matchAreas = matchAreas
         self.type = type
         self.text = text
         self.options = options
@@ -108,6 +118,13 @@ public struct FlowNode: Sendable, Codable, Equatable {
         case type, text, options, field, next, actions
         case minLength = "min_length"
         case onMiss = "on_miss"
+        case number, optional
+        case matchAreas = "match_areas"
+    }
+
+    struct NumberRange: Decodable {
+        var min: Int
+        var max: Int
     }
 
     public init(from decoder: any Decoder) throws {
@@ -119,6 +136,17 @@ public struct FlowNode: Sendable, Codable, Equatable {
         field = try c.decodeIfPresent(String.self, forKey: .field)
         next = try c.decodeIfPresent(String.self, forKey: .next)
         minLength = try c.decodeIfPresent(Int.self, forKey: .minLength)
+        if let range = try c.decodeIfPresent(NumberRange.self, forKey: .number) {
+            guard range.min <= range.max else {
+                throw DecodingError.dataCorruptedError(
+                    forKey: .number, in: c, debugDescription: "number: min \(range.min) is above max \(range.max)")
+            }
+            number = range.min...range.max
+        } else {
+            number = nil
+        }
+        optional = try c.decodeIfPresent(Bool.self, forKey: .optional) ?? false
+        matchAreas = try c.decodeIfPresent(Bool.self, forKey: .matchAreas) ?? false
         actions = try c.decodeIfPresent([FlowAction].self, forKey: .actions) ?? []
         onMiss = try c.decodeIfPresent(MissRule.self, forKey: .onMiss)
     }
@@ -186,6 +214,9 @@ public enum FlowAction: Sendable, Equatable, Codable {
     case discardPrevious
     /// Switches the conversation's language.
     case language(String)
+    /// Asks a counsellor to call back: opens the case (routine unless already higher), notes
+    /// the request and hands it to the operators.
+    case requestCallback
 
     private enum Key: String, CodingKey, CaseIterable {
         case priority, category, language
@@ -199,12 +230,13 @@ public enum FlowAction: Sendable, Equatable, Codable {
             case "submit_case": self = .submitCase
             case "resume_previous": self = .resumePrevious
             case "discard_previous": self = .discardPrevious
+            case "request_callback": self = .requestCallback
             default:
                 throw DecodingError.dataCorrupted(
                     .init(
                         codingPath: decoder.codingPath,
                         debugDescription:
-                            "unknown action '\(word)'; expected open_case, escalate, submit_case, resume_previous, discard_previous, or a mapping priority:/category:/language:"
+                            "unknown action '\(word)'; expected open_case, escalate, submit_case, resume_previous, discard_previous, request_callback, or a mapping priority:/category:/language:"
                     ))
             }
             return
@@ -230,6 +262,7 @@ public enum FlowAction: Sendable, Equatable, Codable {
         case .submitCase: var c = encoder.singleValueContainer(); try c.encode("submit_case")
         case .resumePrevious: var c = encoder.singleValueContainer(); try c.encode("resume_previous")
         case .discardPrevious: var c = encoder.singleValueContainer(); try c.encode("discard_previous")
+        case .requestCallback: var c = encoder.singleValueContainer(); try c.encode("request_callback")
         case .priority(let p): var c = encoder.container(keyedBy: Key.self); try c.encode(p, forKey: .priority)
         case .category(let s): var c = encoder.container(keyedBy: Key.self); try c.encode(s, forKey: .category)
         case .language(let s): var c = encoder.container(keyedBy: Key.self); try c.encode(s, forKey: .language)

@@ -139,7 +139,7 @@ public enum FlowValidator {
             for language in languages {
                 var lines: [String] = []
                 // The longest hint a screen can carry: the retry text or the keywords help.
-                let retryKey = node.type == .question ? "retry_text" : "retry_menu"
+                let retryKey = node.type == .question ? (node.number != nil ? "retry_number" : "retry_text") : "retry_menu"
                 if node.type != .end {
                     let hints = [flow.texts[retryKey], flow.texts["keywords_help"]].compactMap { $0?.text(language, fallback: language) }
                     if let longest = hints.max(by: { $0.count < $1.count }) { lines.append(longest) }

@@ -12,6 +12,8 @@ public struct ServiceConfig: Sendable, Decodable {
     public var ussdLimits: USSDLimits
     /// The flow a new conversation starts in (the `id` of a file in `flows/`).
     public var flow: String
+    /// The province's areas (districts, towns): a location answer naming one is saved as `area`.
+    public var areas: [String]
 
     public struct Hotlines: Sendable, Decodable {
         /// The national child protection hotline, free, 24/7.
@@ -62,7 +64,7 @@ public struct ServiceConfig: Sendable, Decodable {
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case name, languages, hotlines, sessions, flow
+        case name, languages, hotlines, sessions, flow, areas
         case defaultLanguage = "default_language"
         case caseReferencePrefix = "case_reference_prefix"
         case ussdLimits = "ussd_limits"
@@ -79,6 +81,7 @@ public struct ServiceConfig: Sendable, Decodable {
         sessions = try c.decodeIfPresent(Sessions.self, forKey: .sessions) ?? Sessions()
         ussdLimits = try c.decodeIfPresent(USSDLimits.self, forKey: .ussdLimits) ?? .standard
         flow = try c.decode(String.self, forKey: .flow)
+        areas = try c.decodeIfPresent([String].self, forKey: .areas) ?? []
     }
 
     /// Values screens may show as `{name}`.

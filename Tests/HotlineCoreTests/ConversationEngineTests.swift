@@ -12,7 +12,8 @@ struct ConversationEngineTests {
     static let flow = Flow(
         id: "test", start: "menu", help: "help",
         texts: [
-            "retry_menu": t("Sai.", "Wrong."), "retry_text": t("Ngan qua.", "Too short."), "cancelled": t("Da dung.", "Stopped."),
+            "retry_menu": t("Sai.", "Wrong."), "retry_text": t("Ngan qua.", "Too short."), "retry_number": t("So?", "Number?"),
+            "cancelled": t("Da dung.", "Stopped."),
             "keywords_help": t("Bam so.", "Press a number."),
         ],
         nodes: [

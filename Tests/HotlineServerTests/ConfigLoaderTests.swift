@@ -76,12 +76,12 @@ struct ConfigLoaderTests {
     func danglingNext() throws {
         var expectedLine = 0
         let found = try issues { dir in
-            try replace("flows/main.yaml", "next: report_contact\n", "next: report_contactt\n", in: dir)
-            expectedLine = try lineNumber(of: "next: report_contactt", in: "flows/main.yaml", directory: dir)
+            try replace("flows/main.yaml", "next: report_age\n", "next: report_agee\n", in: dir)
+            expectedLine = try lineNumber(of: "next: report_agee", in: "flows/main.yaml", directory: dir)
         }
         let issue = try #require(found.first { $0.key == "nodes.report_where.next" })
         #expect(issue.line == expectedLine)
-        #expect(issue.message.hasPrefix("goes to node 'report_contactt', which does not exist"))
+        #expect(issue.message.hasPrefix("goes to node 'report_agee', which does not exist"))
     }
 
     @Test("a missing translation is reported")

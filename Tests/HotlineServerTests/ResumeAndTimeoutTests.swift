@@ -31,7 +31,9 @@ struct ResumeAndTimeoutTests {
             #expect(try await again.dial() == "CON Ban co mot bao tin chua xong. Lam tiep khong?\n1. Lam tiep\n2. Bat dau lai")
             #expect(try await again.answer("1").hasPrefix("CON Chuyen xay ra o dau?"))
             _ = try await again.answer("Mong Cai")
-            let end = try await again.answer("3")
+            _ = try await again.answer("#")
+            _ = try await again.answer("3")
+            let end = try await again.answer("#")
             let reference = String(try #require(end.firstMatch(of: #/Ma so: (QN-\w{6})/#)).1)
             let stored = try #require(try await store.findCase(reference: reference))
             #expect(stored.status == .submitted)
@@ -95,7 +97,9 @@ struct ResumeAndTimeoutTests {
         try await withApp { client, _ in
             var phone = try await startSexualAbuseReport(client)
             _ = try await phone.answer("Ha Long")
+            _ = try await phone.answer("12")
             _ = try await phone.answer("3")
+            _ = try await phone.answer("#")
             var again = USSDPhone(client)
             #expect(try await again.dial().hasPrefix("CON Duong day bao ve tre em."))
         }

@@ -19,8 +19,11 @@ struct USSDWebhookTests {
             #expect(try await phone.answer("2").hasPrefix("CON Chuyen gi xay ra?\n1. Bi danh\n2. Bi xam hai tinh duc"))
             #expect(try await phone.answer("1") == "CON Bay gio co tre dang gap nguy hiem khong?\n1. Co, ngay luc nay\n2. Khong")
             #expect(try await phone.answer("1") == "CON Chuyen xay ra o dau? Viet ten xa, huyen (vi du: Ha Long):")
-            #expect(try await phone.answer("Hạ Long, Bãi Cháy").hasPrefix("CON Can bo co the lien lac lai voi ban an toan khong?"))
-            let end = try await phone.answer("3")
+            #expect(try await phone.answer("Hạ Long, Bãi Cháy") == "CON Tre bao nhieu tuoi? Bam so tuoi (khong biet: bam #).")
+            #expect(try await phone.answer("mười") == "CON Hay bam mot so, vi du 12.\nTre bao nhieu tuoi? Bam so tuoi (khong biet: bam #).")
+            #expect(try await phone.answer("9").hasPrefix("CON Can bo co the lien lac lai voi ban an toan khong?"))
+            #expect(try await phone.answer("3") == "CON Ke ngan gon chuyen gi xay ra (hoac bam # de bo qua):")
+            let end = try await phone.answer("#")
             let match = try #require(end.firstMatch(of: #/^END Cam on ban\. Ma so: (QN-[346789A-Y]{6})\. /#))
             let reference = String(match.1)
             #expect(end.hasSuffix("goi 111 mien phi 24/7."))
@@ -33,7 +36,7 @@ struct USSDWebhookTests {
             #expect(
                 stored.answers == [
                     "for_whom": "other_child", "category": "physical", "danger_now": "yes", "location": "Hạ Long, Bãi Cháy",
-                    "contact": "none",
+                    "area": "Hạ Long", "age": "9", "contact": "none", "description": "unknown",
                 ])
             #expect(stored.phone?.value == "+84912345678")
             #expect(stored.gatewayID == "at-ussd")
@@ -54,13 +57,20 @@ struct USSDWebhookTests {
             #expect(try await phone.answer("2") == "CON Is a child in danger right now?\n1. Yes, right now\n2. No")
             _ = try await phone.answer("2")
             _ = try await phone.answer("Cam Pha")
-            let end = try await phone.answer("1")
+            _ = try await phone.answer("14")
+            #expect(try await phone.answer("1") == "CON When is it safe to contact you?\n1. Morning\n2. Afternoon\n3. Evening\n4. Any time")
+            _ = try await phone.answer("3")
+            let end = try await phone.answer("my uncle, last year")
             let reference = String(try #require(end.firstMatch(of: #/Your reference: (QN-\w{6})/#)).1)
             let stored = try #require(try await store.findCase(reference: reference))
             #expect(stored.priority == .p2)
             #expect(stored.category == "sexual")
             #expect(stored.language == "en")
             #expect(stored.answers["contact"] == "sms")
+            #expect(stored.answers["contact_time"] == "evening")
+            #expect(stored.answers["age"] == "14")
+            #expect(stored.answers["area"] == "Cẩm Phả")
+            #expect(stored.answers["description"] == "my uncle, last year")
             #expect(try await store.outbox().map(\.priority) == [.p2])
         }
     }
@@ -196,6 +206,35 @@ struct USSDWebhookTests {
             let end = try await phone.answer("HUY")
             #expect(end == "END Da dung. Chung toi se khong nhan tin cho ban. Can giup, goi 111 mien phi.")
             #expect(try await store.outbox().isEmpty)
+        }
+    }
+
+    @Test("advice: two short screens, then a counsellor callback only when calling back is safe")
+    func adviceAndCallback() async throws {
+        try await withApp { client, store in
+            var phone = USSDPhone(client)
+            _ = try await phone.dial()
+            #expect(try await phone.answer("2").hasPrefix("CON Ban muon hoi ve dieu gi?\n1. Gia dinh"))
+            #expect(try await phone.answer("1").hasPrefix("CON Khi bo me cai nhau, do khong phai loi cua em."))
+            #expect(try await phone.answer("1").hasPrefix("CON Em co the viet ra dieu lam em buon."))
+            #expect(
+                try await phone.answer("1") == "CON Em co muon noi chuyen voi tu van vien khong?\n1. Co, goi lai cho em\n2. Em se tu goi")
+            #expect(try await phone.answer("1") == "CON Goi lai so nay co an toan cho em khong?\n1. An toan\n2. Khong an toan")
+            let end = try await phone.answer("1")
+            let reference = String(try #require(end.firstMatch(of: #/Ma so: (QN-\w{6})/#)).1)
+            let stored = try #require(try await store.findCase(reference: reference))
+            #expect(stored.answers["callback"] == "requested")
+            #expect(stored.answers["contact"] == "call")
+            #expect(stored.priority == .p3)
+            #expect(try await store.outbox().map(\.priority) == [.p3])
+
+            // Not safe to call back: no case, the free numbers instead.
+            var other = USSDPhone(client)
+            other.phone = "+84987654321"
+            _ = try await other.dial()
+            for answer in ["2", "3", "1", "1", "1"] { _ = try await other.answer(answer) }
+            #expect(try await other.answer("2") == "END Goi mien phi 18001769 (tu van) hoac 111 (24/7) khi em thay an toan de noi chuyen.")
+            #expect(try await store.outbox().count == 1)
         }
     }
 }
