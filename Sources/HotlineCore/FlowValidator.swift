@@ -109,6 +109,7 @@ public enum FlowValidator {
         for target in targets {
             problems += screenProblems(flow, languages: languages, target: target, variables: variables)
         }
+        problems += smsProblems(flow, languages: languages, variables: variables)
         return problems
     }
 
@@ -129,6 +130,29 @@ public enum FlowValidator {
             if let miss = node.onMiss { queue.append(miss.next) }
         }
         return seen
+    }
+
+    /// Every SMS costs money and may be read by someone else holding the phone: a screen sent as
+    /// an SMS over three parts is a warning (in the cheapest encoding that carries it).
+    static func smsProblems(_ flow: Flow, languages: [String], variables: [String: String]) -> [FlowProblem] {
+        var problems: [FlowProblem] = []
+        for (id, node) in flow.nodes.sorted(by: { $0.key < $1.key }) {
+            for language in languages {
+                var lines = [node.text.text(language, fallback: language)]
+                for option in node.options { lines.append("\(option.key). \(option.label.text(language, fallback: language))") }
+                var text = lines.joined(separator: "\n")
+                for (name, value) in variables { text = text.replacingAll("{\(name)}", with: value) }
+                let analysis = SMSText.analyze(text)
+                if analysis.segments > 3 {
+                    problems.append(
+                        FlowProblem(
+                            ["nodes", id, "text"],
+                            "the '\(language)' screen takes \(analysis.segments) SMS parts (\(analysis.length) \(analysis.encoding.rawValue) units); keep SMS screens within 3",
+                            severity: .warning))
+                }
+            }
+        }
+        return problems
     }
 
     /// Renders every node in every language as the engine would, with the retry hint in front

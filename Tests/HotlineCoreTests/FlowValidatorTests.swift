@@ -39,4 +39,14 @@ struct FlowValidatorTests {
         #expect(problems.count == 1)
         #expect(problems.first?.message.contains("over its limit of 80") == true)
     }
+
+    @Test("a screen that would take more than three SMS parts is a warning")
+    func smsOverThreeParts() {
+        var long = flow
+        long.nodes["where"]!.text = LocalizedText(["vi": String(repeating: "ở đâu? ", count: 40), "en": "Where?"])
+        let problems = FlowValidator.validate(long, languages: ["vi", "en"], targets: [], variables: [:])
+        #expect(problems.count == 1)
+        #expect(problems.first?.severity == .warning)
+        #expect(problems.first?.message.contains("5 SMS parts") == true)
+    }
 }
