@@ -11,7 +11,7 @@ struct CheckConfig: ParsableCommand {
     var config: String?
 
     func run() throws {
-        let directory = config ?? ProcessInfo.processInfo.environment["HOTLINE_CONFIG"] ?? "gateway-config"
+        let directory = configDirectory(config)
         do {
             let loaded = try ConfigLoader.load(directory: directory)
             for warning in loaded.warnings { print(warning) }

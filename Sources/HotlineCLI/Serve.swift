@@ -27,7 +27,7 @@ struct Serve: AsyncParsableCommand {
 
     func run() async throws {
         let env = ProcessInfo.processInfo.environment
-        let configDirectory = config ?? env["HOTLINE_CONFIG"] ?? "gateway-config"
+        let configDirectory = configDirectory(config)
         let databasePath = database ?? env["HOTLINE_DATABASE"] ?? "data/hotline.sqlite"
         let listenHost = host ?? env["HOTLINE_HOST"] ?? "127.0.0.1"
         var listenPort = 8080

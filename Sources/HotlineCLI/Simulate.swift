@@ -53,7 +53,7 @@ struct Simulate: AsyncParsableCommand {
     }
 
     func runInProcess(_ channel: Simulator.Channel) throws {
-        let directory = config ?? ProcessInfo.processInfo.environment["HOTLINE_CONFIG"] ?? "gateway-config"
+        let directory = configDirectory(config)
         let loaded = try ConfigLoader.load(directory: directory)
         var simulator = Simulator(config: loaded, channel: channel)
         if channel == .ussd { show(simulator.start()) }

@@ -30,7 +30,7 @@ struct TriageCommand: ParsableCommand {
     }
 
     func run() throws {
-        let directory = config ?? ProcessInfo.processInfo.environment["HOTLINE_CONFIG"] ?? "gateway-config"
+        let directory = configDirectory(config)
         let loaded: HotlineConfig
         do {
             loaded = try ConfigLoader.load(directory: directory)
