@@ -142,7 +142,10 @@ private struct Run {
                 return move(to: node.next ?? flow.start)
             }
             guard text.count >= max(1, node.minLength ?? 1) else { return miss(node, retry: "retry_text") }
-            if let field = node.field { save(field, text) }
+            // A long answer is never refused (it may be the one that matters); the field keeps
+            // its first max_length characters and the message log keeps it whole.
+            let kept = node.maxLength.map { text.count > $0 ? String(text.prefix($0)) + "…" : text } ?? text
+            if let field = node.field { save(field, kept) }
             if node.matchAreas, let area = engine.area(in: text) { save("area", area) }
             if judge(text) { return }
             move(to: node.next ?? flow.start)

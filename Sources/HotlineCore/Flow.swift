@@ -70,7 +70,8 @@ public struct FlowNode: Sendable, Codable, Equatable {
     public enum Kind: String, Sendable, Codable, CaseIterable {
         /// Numbered options; the answer is a key or an option's label.
         case menu
-        /// A free answer saved under `field`, at least `min_length` characters.
+        /// A free answer saved under `field`: at least `min_length` characters, at most
+        /// `max_length` kept in the field; or a number within `number`.
         case question
         /// A text to read; any answer moves on to `next`.
         case message
@@ -85,6 +86,8 @@ public struct FlowNode: Sendable, Codable, Equatable {
     public var field: String?
     public var next: String?
     public var minLength: Int?
+    /// The most a free answer keeps in its field (the whole text stays in the message log).
+    public var maxLength: Int?
     /// For a number question (a child's age): the accepted range.
     public var number: ClosedRange<Int>?
     /// A question the person may skip by sending `#` or nothing; `unknown` is saved.
@@ -98,9 +101,10 @@ public struct FlowNode: Sendable, Codable, Equatable {
 
     public init(
         type: Kind, text: LocalizedText, options: [FlowOption] = [], field: String? = nil, next: String? = nil,
-        minLength: Int? = nil, number: ClosedRange<Int>? = nil, optional: Bool = false, matchAreas: Bool = false,
+        minLength: Int? = nil, maxLength: Int? = nil, number: ClosedRange<Int>? = nil, optional: Bool = false, matchAreas: Bool = false,
         actions: [FlowAction] = [], onMiss: MissRule? = nil
     ) {
+        self.maxLength = maxLength
         self.number = number
         self.optional = optional
         self.matchAreas = matchAreas
@@ -117,6 +121,7 @@ public struct FlowNode: Sendable, Codable, Equatable {
     enum CodingKeys: String, CodingKey, CaseIterable {
         case type, text, options, field, next, actions
         case minLength = "min_length"
+        case maxLength = "max_length"
         case onMiss = "on_miss"
         case number, optional
         case matchAreas = "match_areas"
@@ -136,6 +141,7 @@ public struct FlowNode: Sendable, Codable, Equatable {
         field = try c.decodeIfPresent(String.self, forKey: .field)
         next = try c.decodeIfPresent(String.self, forKey: .next)
         minLength = try c.decodeIfPresent(Int.self, forKey: .minLength)
+        maxLength = try c.decodeIfPresent(Int.self, forKey: .maxLength)
         if let range = try c.decodeIfPresent(NumberRange.self, forKey: .number) {
             guard range.min <= range.max else {
                 throw DecodingError.dataCorruptedError(

@@ -85,6 +85,8 @@ public enum FlowValidator {
             switch node.type {
             case .menu where node.options.isEmpty:
                 problems.append(FlowProblem(base + ["options"], "a menu needs at least one option"))
+            case .question where (node.minLength ?? 0) > (node.maxLength ?? .max):
+                problems.append(FlowProblem(base + ["max_length"], "max_length \(node.maxLength!) is below min_length \(node.minLength!)"))
             case .question where node.field == nil:
                 problems.append(FlowProblem(base + ["field"], "a question needs a field to save its answer in"))
             case .question where node.next == nil, .message where node.next == nil:

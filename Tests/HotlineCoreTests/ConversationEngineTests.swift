@@ -29,7 +29,7 @@ struct ConversationEngineTests {
                     FlowOption(key: "1", label: t("Co", "Yes"), value: "yes", next: "where", actions: [.priority(.p1), .escalate]),
                     FlowOption(key: "2", label: t("Khong", "No"), value: "no", next: "where"),
                 ], field: "danger_now", actions: [.openCase, .priority(.p3)], onMiss: MissRule(next: "where", save: "unknown")),
-            "where": FlowNode(type: .question, text: t("O dau?", "Where?"), field: "location", next: "done", minLength: 2),
+            "where": FlowNode(type: .question, text: t("O dau?", "Where?"), field: "location", next: "done", minLength: 2, maxLength: 20),
             "done": FlowNode(
                 type: .end, text: t("Ma so {reference}. Goi {hotline}.", "Ref {reference}. Call {hotline}."),
                 actions: [.submitCase, .escalate]),
@@ -120,10 +120,12 @@ struct ConversationEngineTests {
         }
     }
 
-    @Test("a question refuses an answer shorter than its minimum")
-    func questionMinimum() {
+    @Test("a question refuses an answer shorter than its minimum and keeps at most its maximum")
+    func questionBounds() {
         let (screens, _) = walk(["1", "2", "x"])
         #expect(screens.last == "Ngan qua.\nO dau?")
+        let (_, last) = walk(["1", "2", "xa Hoanh Bo, huyen Ha Long, tinh Quang Ninh"])
+        #expect(last.state.answers["location"] == "xa Hoanh Bo, huyen H…")
     }
 
     @Test("choosing a language changes every later screen")
