@@ -16,15 +16,6 @@ public enum GSM7 {
         return nil
     }
 
-    /// The septet cost of scalar `v` as a plain number, 0 meaning "not in GSM-7": the form
-    /// the single-pass counter wants.
-    @inline(__always)
-    static func cost(_ v: UInt32) -> Int {
-        if v < 128 { return Int(asciiCost[Int(v)]) }
-        if v < 0x400 { return Int(nonASCIICost[Int(v)]) }
-        return v == 0x20AC ? 2 : 0
-    }
-
     /// Septet cost of every scalar below U+0400 (0: not GSM-7), for loops that hoist it.
     static let costTable: [UInt8] = (0..<0x400).map { v in v < 128 ? asciiCost[v] : nonASCIICost[v] }
 
