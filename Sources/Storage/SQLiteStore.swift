@@ -42,9 +42,7 @@ public final class SQLiteStore: Store {
                     let reply = StoredReply(text: try sealer.open(row["last_reply_sealed"]), continues: row["last_reply_continues"])
                     return TurnResult(reply: reply, replayed: true)
                 }
-                let stateJSON = try sealer.open(row["state_sealed"])
-                let state = try JSONDecoder().decode(ConversationState.self, from: Data(stateJSON.utf8))
-                session = StoredSession(id: row["id"], state: state, processedText: processed)
+                session = StoredSession(id: row["id"], state: try Self.openState(row, sealer), processedText: processed)
             }
 
             var unfinished: UnfinishedReport? = nil
@@ -52,7 +50,7 @@ public final class SQLiteStore: Store {
                 unfinished = try Self.takeUnfinished(for: turn, sealer: sealer, db: db)
             }
             let decision = try decide(TurnContext(session: session, unfinished: unfinished))
-            let stateSealed = try sealer.seal(String(decoding: try JSONEncoder().encode(decision.state), as: UTF8.self))
+            let stateSealed = try Self.sealState(decision.state, sealer)
             let now = turn.receivedAt
             let sessionID: Int64
             if let session {
@@ -153,28 +151,38 @@ public final class SQLiteStore: Store {
         let rows = try Row.fetchAll(
             db,
             sql: """
-                SELECT id, state_sealed, status FROM sessions
+                SELECT id, state_sealed FROM sessions
                 WHERE phone_key = ? AND updated_at > ? AND status != 'superseded'
                 ORDER BY updated_at DESC LIMIT 5
                 """, arguments: [sealer.lookupKey(for: turn.phone), turn.receivedAt.addingTimeInterval(-turn.resumeWindow)])
         for row in rows {
-            let state = try JSONDecoder().decode(ConversationState.self, from: Data(try sealer.open(row["state_sealed"]).utf8))
+            let state = try openState(row, sealer)
             guard state.unfinishedReport != nil else { continue }
             // Closing it first marks an open report incomplete (escalating it when P2+), so
             // it is on file whatever the person answers to the offer.
-            try close(sessionRow: row, status: "superseded", at: turn.receivedAt, sealer: sealer, db: db)
-            let closed = try Row.fetchOne(db, sql: "SELECT state_sealed FROM sessions WHERE id = ?", arguments: [row["id"] as Int64])!
-            return try JSONDecoder().decode(ConversationState.self, from: Data(try sealer.open(closed["state_sealed"]).utf8))
+            return try close(session: row["id"], state: state, status: "superseded", at: turn.receivedAt, sealer: sealer, db: db)
                 .unfinishedReport
         }
         return nil
     }
 
+    /// The conversation state a session row holds, through the sealer.
+    private static func openState(_ row: Row, _ sealer: any PersonalDataSealer) throws -> ConversationState {
+        try JSONDecoder().decode(ConversationState.self, from: Data(try sealer.open(row["state_sealed"]).utf8))
+    }
+
+    private static func sealState(_ state: ConversationState, _ sealer: any PersonalDataSealer) throws -> Data {
+        try sealer.seal(String(decoding: try JSONEncoder().encode(state), as: UTF8.self))
+    }
+
     /// Closes a session that will hear nothing more: an open report in it becomes incomplete
-    /// (kept, so the person can continue it) and is escalated when P2 or higher.
-    private static func close(sessionRow row: Row, status: String, at: Date, sealer: any PersonalDataSealer, db: Database) throws {
-        let id: Int64 = row["id"]
-        var state = try JSONDecoder().decode(ConversationState.self, from: Data(try sealer.open(row["state_sealed"]).utf8))
+    /// (kept, so the person can continue it) and is escalated when P2 or higher. Returns the
+    /// state as written.
+    @discardableResult
+    private static func close(
+        session id: Int64, state: ConversationState, status: String, at: Date, sealer: any PersonalDataSealer, db: Database
+    ) throws -> ConversationState {
+        var state = state
         if var report = state.report, report.status == .open {
             report.status = .incomplete
             let escalate = report.priority >= .p2 && (report.escalatedAt.map { $0 < report.priority } ?? true)
@@ -187,9 +195,10 @@ public final class SQLiteStore: Store {
                 try queueEscalation(db, reference: report.reference, priority: report.priority, reasons: report.reasons, at: at)
             }
         }
-        let sealed = try sealer.seal(String(decoding: try JSONEncoder().encode(state), as: UTF8.self))
         try db.execute(
-            sql: "UPDATE sessions SET status = ?, state_sealed = ?, updated_at = ? WHERE id = ?", arguments: [status, sealed, at, id])
+            sql: "UPDATE sessions SET status = ?, state_sealed = ?, updated_at = ? WHERE id = ?",
+            arguments: [status, try sealState(state, sealer), at, id])
+        return state
     }
 
     private static func queueEscalation(_ db: Database, reference: String, priority: Priority, reasons: [String], at now: Date) throws {
@@ -217,7 +226,7 @@ public final class SQLiteStore: Store {
                     db, sql: "SELECT id, state_sealed FROM sessions WHERE gateway_id = ? AND external_id = ? AND status = 'active'",
                     arguments: [gatewayID, externalSessionID])
             else { return }
-            try Self.close(sessionRow: row, status: "ended", at: at, sealer: sealer, db: db)
+            try Self.close(session: row["id"], state: try Self.openState(row, sealer), status: "ended", at: at, sealer: sealer, db: db)
         }
     }
 
@@ -230,7 +239,10 @@ public final class SQLiteStore: Store {
                     SELECT id, state_sealed FROM sessions WHERE status = 'active'
                       AND ((channel = 'ussd' AND updated_at < ?) OR (channel = 'sms' AND updated_at < ?))
                     """, arguments: [now.addingTimeInterval(-ussdIdle), now.addingTimeInterval(-smsIdle)])
-            for row in rows { try Self.close(sessionRow: row, status: "expired", at: now, sealer: sealer, db: db) }
+            for row in rows {
+                try Self.close(
+                    session: row["id"], state: try Self.openState(row, sealer), status: "expired", at: now, sealer: sealer, db: db)
+            }
             return rows.count
         }
     }
