@@ -21,11 +21,7 @@ public func buildRouter(
 ) -> Router<HotlineRequestContext> {
     let router = Router(context: HotlineRequestContext.self)
     router.add(middleware: RequestLogMiddleware())
-    let normalizer = InputNormalizer(rules: config.textRules)
-    let engine = ConversationEngine(
-        flow: config.startFlow, defaultLanguage: config.service.defaultLanguage, normalizer: normalizer,
-        triage: Triage(rules: config.triage, normalizer: normalizer), areas: config.service.areas)
-    let ussd = USSDTurnHandler(engine: engine, store: store, service: config.service, logger: logger)
+    let ussd = USSDTurnHandler(engine: config.makeEngine(), store: store, service: config.service, logger: logger)
     WebhookController(
         gateways: Dictionary(uniqueKeysWithValues: config.gateways.map { ($0.id, $0) }), ussd: ussd, store: store, now: now
     ).addRoutes(to: router)

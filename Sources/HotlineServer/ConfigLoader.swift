@@ -19,10 +19,14 @@ public struct HotlineConfig: Sendable {
     public var startFlow: Flow { flows[service.flow]! }
 
     /// The longest values a screen may show, for checking that every screen fits.
-    public var sampleScreenVariables: [String: String] {
-        var variables = service.screenVariables
-        variables["reference"] = CaseReference.example(prefix: service.caseReferencePrefix)
-        return variables
+    public var sampleScreenVariables: [String: String] { service.sampleScreenVariables }
+
+    /// The conversation engine this configuration describes: its start flow, reader and triage.
+    public func makeEngine() -> ConversationEngine {
+        let normalizer = InputNormalizer(rules: textRules)
+        return ConversationEngine(
+            flow: startFlow, defaultLanguage: service.defaultLanguage, normalizer: normalizer,
+            triage: Triage(rules: triage, normalizer: normalizer), areas: service.areas)
     }
 }
 
@@ -127,8 +131,7 @@ public enum ConfigLoader {
             let targets = gateways.filter(\.kind.isUSSD).map {
                 ScreenTarget(gatewayID: $0.id, policy: $0.encoding, limits: service.ussdLimits)
             }
-            var variables = service.screenVariables
-            variables["reference"] = CaseReference.example(prefix: service.caseReferencePrefix)
+            let variables = service.sampleScreenVariables
             for (id, flow) in flows.sorted(by: { $0.key < $1.key }) {
                 let file = flowFiles[id]!
                 for problem in FlowValidator.validate(flow, languages: service.languages, targets: targets, variables: variables) {

@@ -84,6 +84,13 @@ public struct ServiceConfig: Sendable, Decodable {
         areas = try c.decodeIfPresent([String].self, forKey: .areas) ?? []
     }
 
+    /// The longest values a screen may show (the reference at its longest), for checking fit.
+    public var sampleScreenVariables: [String: String] {
+        var variables = screenVariables
+        variables["reference"] = CaseReference.example(prefix: caseReferencePrefix)
+        return variables
+    }
+
     /// Values screens may show as `{name}`.
     public var screenVariables: [String: String] {
         [

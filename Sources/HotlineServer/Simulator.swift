@@ -38,10 +38,7 @@ public struct Simulator: Sendable {
 
     public init(config: HotlineConfig, channel: Channel, policy: EncodingPolicy? = nil) {
         self.channel = channel
-        let normalizer = InputNormalizer(rules: config.textRules)
-        engine = ConversationEngine(
-            flow: config.startFlow, defaultLanguage: config.service.defaultLanguage, normalizer: normalizer,
-            triage: Triage(rules: config.triage, normalizer: normalizer), areas: config.service.areas)
+        engine = config.makeEngine()
         self.policy = policy ?? config.gateways.first?.encoding ?? .auto
         limits = config.service.ussdLimits
         variables = config.service.screenVariables
