@@ -310,21 +310,13 @@ private struct Run {
     }
 
     func render() -> Screen {
-        if cancelled {
-            var text = localized(flow.texts["cancelled"])
-            text = text.replacingAll("{reference}", with: state.report?.reference ?? "")
-            for (name, value) in context.variables { text = text.replacingAll("{\(name)}", with: value) }
-            return Screen(text: text, continues: false)
-        }
-        let node = engine.node(state.nodeID)
-        var lines: [String] = []
-        if let hint, !hint.isEmpty { lines.append(hint) }
-        lines.append(localized(node.text))
-        for option in node.options { lines.append("\(option.key). \(localized(option.label))") }
-        var text = lines.joined(separator: "\n")
         var variables = context.variables
         variables["reference"] = state.report?.reference ?? ""
-        for (name, value) in variables { text = text.replacingAll("{\(name)}", with: value) }
+        if cancelled {
+            return Screen(text: localized(flow.texts["cancelled"]).filling(variables), continues: false)
+        }
+        let node = engine.node(state.nodeID)
+        let text = node.screenText(language: state.language, fallback: engine.defaultLanguage, hint: hint, variables: variables)
         return Screen(text: text, continues: node.type != .end)
     }
 
@@ -344,12 +336,5 @@ private struct Run {
         ordered += effects.filter { if case .escalate = $0 { true } else { false } }
         if effects.contains(.endSession) { ordered.append(.endSession) }
         return Step(screen: render(), state: state, effects: ordered)
-    }
-}
-
-extension String {
-    func replacingAll(_ target: String, with replacement: String) -> String {
-        guard contains(target) else { return self }
-        return components(separatedBy: target).joined(separator: replacement)
     }
 }

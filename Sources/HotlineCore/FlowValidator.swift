@@ -140,10 +140,7 @@ public enum FlowValidator {
         var problems: [FlowProblem] = []
         for (id, node) in flow.nodes.sorted(by: { $0.key < $1.key }) {
             for language in languages {
-                var lines = [node.text.text(language, fallback: language)]
-                for option in node.options { lines.append("\(option.key). \(option.label.text(language, fallback: language))") }
-                var text = lines.joined(separator: "\n")
-                for (name, value) in variables { text = text.replacingAll("{\(name)}", with: value) }
+                let text = node.screenText(language: language, fallback: language, variables: variables)
                 let analysis = SMSText.analyze(text)
                 if analysis.segments > 3 {
                     problems.append(
@@ -163,17 +160,11 @@ public enum FlowValidator {
         var problems: [FlowProblem] = []
         for (id, node) in flow.nodes.sorted(by: { $0.key < $1.key }) {
             for language in languages {
-                var lines: [String] = []
                 // The longest hint a screen can carry: the retry text or the keywords help.
                 let retryKey = node.type == .question ? (node.number != nil ? "retry_number" : "retry_text") : "retry_menu"
-                if node.type != .end {
-                    let hints = [flow.texts[retryKey], flow.texts["keywords_help"]].compactMap { $0?.text(language, fallback: language) }
-                    if let longest = hints.max(by: { $0.count < $1.count }) { lines.append(longest) }
-                }
-                lines.append(node.text.text(language, fallback: language))
-                for option in node.options { lines.append("\(option.key). \(option.label.text(language, fallback: language))") }
-                var text = lines.joined(separator: "\n")
-                for (name, value) in variables { text = text.replacingAll("{\(name)}", with: value) }
+                let hints = [flow.texts[retryKey], flow.texts["keywords_help"]].compactMap { $0?.text(language, fallback: language) }
+                let hint = node.type == .end ? nil : hints.max(by: { $0.count < $1.count })
+                let text = node.screenText(language: language, fallback: language, hint: hint, variables: variables)
                 let rendered = target.policy.renderScreen(text, limits: target.limits)
                 if rendered.truncated {
                     let full = SMSText.length(of: target.policy == .ucs2 ? text : text.gsm7Safe, in: rendered.encoding) ?? 0
