@@ -167,8 +167,7 @@ private struct Run {
         guard decision.priority != .none else { return false }
         if state.report == nil {
             guard decision.priority >= .p2 else { return false }
-            state.report = CaseDraft(reference: context.newCaseReference)
-            effects.append(.openCase(reference: context.newCaseReference))
+            apply([.openCase], because: "triage")
         }
         if state.answers["category"] == nil, let category = decision.category { save("category", category) }
         var report = state.report!
@@ -272,10 +271,8 @@ private struct Run {
             case .language(let language):
                 state.language = language
             case .requestCallback:
-                if state.report == nil {
-                    state.report = CaseDraft(reference: context.newCaseReference, priority: .p3, reasons: ["P3: \(reason)"])
-                    effects.append(.openCase(reference: context.newCaseReference))
-                }
+                // A new case starts routine; an existing one keeps its level.
+                if state.report == nil { apply([.openCase, .priority(.p3)], because: reason) }
                 save("callback", "requested")
                 apply([.escalate], because: reason)
             case .resumePrevious:
