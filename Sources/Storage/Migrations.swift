@@ -75,6 +75,61 @@ enum Migrations {
                 t.column("checked_at", .datetime).notNull()
             }
         }
+        migrator.registerMigration("v2 escalation, outbound SMS, operators, audit") { db in
+            // A gateway message id seen once is never processed again (retries, duplicates).
+            try db.create(table: "inbound_ids") { t in
+                t.column("gateway_id", .text).notNull()
+                t.column("message_id", .text).notNull()
+                t.column("received_at", .datetime).notNull().indexed()
+                t.primaryKey(["gateway_id", "message_id"])
+            }
+            // The case a message belongs to, so a report continued in a later session keeps
+            // one transcript.
+            try db.alter(table: "messages") { t in
+                t.add(column: "case_id", .integer).indexed().references("cases", onDelete: .setNull)
+            }
+            try db.alter(table: "outbox") { t in
+                // Personal parts of a promise (the number to text, the text, the signed body).
+                t.add(column: "payload_sealed", .blob)
+                t.add(column: "claimed_until", .datetime)
+                t.add(column: "last_error", .text)
+                t.add(column: "delivered_at", .datetime)
+            }
+            try db.create(index: "outbox_by_case", on: "outbox", columns: ["case_id", "kind", "status"])
+            try db.alter(table: "cases") { t in
+                t.add(column: "handling", .text).notNull().defaults(to: "new")
+                t.add(column: "acknowledged_at", .datetime)
+                t.add(column: "acknowledged_by", .text)
+                t.add(column: "claimed_by", .text)
+                t.add(column: "outcome", .text)
+                t.add(column: "resolved_at", .datetime)
+            }
+            // Operator notes are free text about a child: sealed like everything personal.
+            try db.alter(table: "case_events") { t in
+                t.add(column: "actor", .text)
+                t.add(column: "note_sealed", .blob)
+            }
+            // Each SMS sent through a gateway, so its delivery reports can find it.
+            try db.create(table: "outbound_messages") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("outbox_id", .integer).notNull().references("outbox", onDelete: .cascade)
+                t.column("gateway_id", .text).notNull()
+                t.column("gateway_message_id", .text)
+                t.column("status", .text).notNull()
+                t.column("detail", .text)
+                t.column("updated_at", .datetime).notNull()
+                t.uniqueKey(["gateway_id", "gateway_message_id"])
+            }
+            // Who read or changed what about a person, and when.
+            try db.create(table: "audit") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("at", .datetime).notNull()
+                t.column("actor", .text).notNull()
+                t.column("action", .text).notNull()
+                t.column("case_reference", .text)
+                t.column("detail", .text).notNull().defaults(to: "")
+            }
+        }
         return migrator
     }
 }

@@ -5,11 +5,15 @@ import HotlineCore
 /// The embedded default store: one SQLite file in WAL mode, every turn one transaction,
 /// `synchronous = FULL` so a commit is on disk before the gateway hears 200.
 public final class SQLiteStore: Store {
-    private let pool: DatabasePool
-    private let sealer: any PersonalDataSealer
+    let pool: DatabasePool
+    let sealer: any PersonalDataSealer
+    let acknowledgement: AcknowledgementPolicy
 
     /// Opens (creating the folder and file when needed) and migrates the database at `path`.
-    public init(path: String, sealer: any PersonalDataSealer = PlaintextSealer()) throws {
+    public init(
+        path: String, sealer: any PersonalDataSealer = PlaintextSealer(), acknowledgement: AcknowledgementPolicy = AcknowledgementPolicy()
+    ) throws {
+        self.acknowledgement = acknowledgement
         let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         var config = Configuration()
@@ -27,17 +31,40 @@ public final class SQLiteStore: Store {
         _ turn: InboundTurn, decide: @escaping @Sendable (TurnContext) throws -> TurnDecision
     ) async throws -> TurnResult {
         let sealer = self.sealer
+        let acknowledgement = self.acknowledgement
         return try await pool.write { db in
-            let existing = try Row.fetchOne(
-                db,
-                sql: """
-                    SELECT id, state_sealed, processed_sealed, last_reply_sealed, last_reply_continues
-                    FROM sessions WHERE gateway_id = ? AND external_id = ?
-                    """, arguments: [turn.gatewayID, turn.externalSessionID])
+            if let messageID = turn.messageID {
+                try db.execute(
+                    sql: "INSERT OR IGNORE INTO inbound_ids (gateway_id, message_id, received_at) VALUES (?, ?, ?)",
+                    arguments: [turn.gatewayID, messageID, turn.receivedAt])
+                if db.changesCount == 0 {
+                    // Seen before: the reply was queued then; nothing is processed or sent again.
+                    return TurnResult(reply: StoredReply(text: "", continues: true), replayed: true)
+                }
+            }
+            let existing: Row?
+            switch turn.channel {
+            case .ussd:
+                existing = try Row.fetchOne(
+                    db,
+                    sql: """
+                        SELECT id, state_sealed, processed_sealed, last_reply_sealed, last_reply_continues
+                        FROM sessions WHERE gateway_id = ? AND external_id = ?
+                        """, arguments: [turn.gatewayID, turn.externalSessionID])
+            case .sms:
+                // An SMS conversation is the person's active session on this gateway.
+                existing = try Row.fetchOne(
+                    db,
+                    sql: """
+                        SELECT id, state_sealed, processed_sealed, last_reply_sealed, last_reply_continues
+                        FROM sessions WHERE gateway_id = ? AND channel = 'sms' AND phone_key = ? AND status = 'active'
+                        ORDER BY updated_at DESC LIMIT 1
+                        """, arguments: [turn.gatewayID, sealer.lookupKey(for: turn.phone)])
+            }
             var session: StoredSession? = nil
             if let row = existing {
                 let processed = try sealer.open(row["processed_sealed"])
-                if processed == turn.rawText {
+                if turn.channel == .ussd && processed == turn.rawText {
                     // The gateway retried a request we answered: same screen, nothing stored.
                     let reply = StoredReply(text: try sealer.open(row["last_reply_sealed"]), continues: row["last_reply_continues"])
                     return TurnResult(reply: reply, replayed: true)
@@ -47,7 +74,7 @@ public final class SQLiteStore: Store {
 
             var unfinished: UnfinishedReport? = nil
             if session == nil {
-                unfinished = try Self.takeUnfinished(for: turn, sealer: sealer, db: db)
+                unfinished = try Self.takeUnfinished(for: turn, sealer: sealer, acknowledgement: acknowledgement, db: db)
             }
             let decision = try decide(TurnContext(session: session, unfinished: unfinished))
             let stateSealed = try Self.sealState(decision.state, sealer)
@@ -80,23 +107,34 @@ public final class SQLiteStore: Store {
                 sessionID = db.lastInsertedRowID
             }
 
+            try Self.apply(
+                decision.effects, turn: turn, sessionID: sessionID, sealer: sealer, acknowledgement: acknowledgement, db: db)
+
             let seq =
                 try Int.fetchOne(db, sql: "SELECT COALESCE(MAX(seq), 0) FROM messages WHERE session_id = ?", arguments: [sessionID]) ?? 0
+            let caseID = try decision.state.report.flatMap {
+                try Int64.fetchOne(db, sql: "SELECT id FROM cases WHERE reference = ?", arguments: [$0.reference])
+            }
             try db.execute(
-                sql:
-                    "INSERT INTO messages (session_id, direction, seq, body_sealed, created_at) VALUES (?, 'in', ?, ?, ?), (?, 'out', ?, ?, ?)",
+                sql: """
+                    INSERT INTO messages (session_id, direction, seq, body_sealed, created_at, case_id)
+                    VALUES (?, 'in', ?, ?, ?, ?), (?, 'out', ?, ?, ?, ?)
+                    """,
                 arguments: [
-                    sessionID, seq + 1, try sealer.seal(decision.inboundText), now,
-                    sessionID, seq + 2, try sealer.seal(decision.reply.text), now,
+                    sessionID, seq + 1, try sealer.seal(decision.inboundText), now, caseID,
+                    sessionID, seq + 2, try sealer.seal(decision.reply.text), now, caseID,
                 ])
-
-            try Self.apply(decision.effects, turn: turn, sessionID: sessionID, sealer: sealer, db: db)
+            for message in decision.messages {
+                try Self.queueSMS(
+                    message, caseID: caseID, priority: decision.state.report?.priority ?? .none, at: now, sealer: sealer, db: db)
+            }
             return TurnResult(reply: decision.reply, replayed: false)
         }
     }
 
     private static func apply(
-        _ effects: [StepEffect], turn: InboundTurn, sessionID: Int64, sealer: any PersonalDataSealer, db: Database
+        _ effects: [StepEffect], turn: InboundTurn, sessionID: Int64, sealer: any PersonalDataSealer,
+        acknowledgement: AcknowledgementPolicy, db: Database
     ) throws {
         let now = turn.receivedAt
         for effect in effects {
@@ -138,7 +176,8 @@ public final class SQLiteStore: Store {
                     try addEvent(db, reference: draft.reference, at: now, kind: "status", detail: draft.status.rawValue)
                 }
             case .escalate(let reference, let priority, let reasons):
-                try queueEscalation(db, reference: reference, priority: priority, reasons: reasons, at: now)
+                try queueEscalation(
+                    db, reference: reference, priority: priority, reasons: reasons, at: now, acknowledgement: acknowledgement)
             case .endSession:
                 try db.execute(sql: "UPDATE sessions SET status = 'ended' WHERE id = ?", arguments: [sessionID])
             }
@@ -147,7 +186,9 @@ public final class SQLiteStore: Store {
 
     /// The person's most recent unfinished report within the resume window, from another
     /// session, which is marked superseded so the report is offered once, by this session.
-    private static func takeUnfinished(for turn: InboundTurn, sealer: any PersonalDataSealer, db: Database) throws -> UnfinishedReport? {
+    private static func takeUnfinished(
+        for turn: InboundTurn, sealer: any PersonalDataSealer, acknowledgement: AcknowledgementPolicy, db: Database
+    ) throws -> UnfinishedReport? {
         let rows = try Row.fetchAll(
             db,
             sql: """
@@ -160,14 +201,16 @@ public final class SQLiteStore: Store {
             guard state.unfinishedReport != nil else { continue }
             // Closing it first marks an open report incomplete (escalating it when P2+), so
             // it is on file whatever the person answers to the offer.
-            return try close(session: row["id"], state: state, status: "superseded", at: turn.receivedAt, sealer: sealer, db: db)
-                .unfinishedReport
+            return try close(
+                session: row["id"], state: state, status: "superseded", at: turn.receivedAt, sealer: sealer,
+                acknowledgement: acknowledgement, db: db
+            ).unfinishedReport
         }
         return nil
     }
 
     /// The conversation state a session row holds, through the sealer.
-    private static func openState(_ row: Row, _ sealer: any PersonalDataSealer) throws -> ConversationState {
+    static func openState(_ row: Row, _ sealer: any PersonalDataSealer) throws -> ConversationState {
         try JSONDecoder().decode(ConversationState.self, from: Data(try sealer.open(row["state_sealed"]).utf8))
     }
 
@@ -180,7 +223,8 @@ public final class SQLiteStore: Store {
     /// state as written.
     @discardableResult
     private static func close(
-        session id: Int64, state: ConversationState, status: String, at: Date, sealer: any PersonalDataSealer, db: Database
+        session id: Int64, state: ConversationState, status: String, at: Date, sealer: any PersonalDataSealer,
+        acknowledgement: AcknowledgementPolicy, db: Database
     ) throws -> ConversationState {
         var state = state
         if var report = state.report, report.status == .open {
@@ -192,7 +236,9 @@ public final class SQLiteStore: Store {
                 sql: "UPDATE cases SET status = 'incomplete', updated_at = ? WHERE reference = ?", arguments: [at, report.reference])
             try addEvent(db, reference: report.reference, at: at, kind: "status", detail: "incomplete (session \(status))")
             if escalate {
-                try queueEscalation(db, reference: report.reference, priority: report.priority, reasons: report.reasons, at: at)
+                try queueEscalation(
+                    db, reference: report.reference, priority: report.priority, reasons: report.reasons, at: at,
+                    acknowledgement: acknowledgement)
             }
         }
         try db.execute(
@@ -201,7 +247,9 @@ public final class SQLiteStore: Store {
         return state
     }
 
-    private static func queueEscalation(_ db: Database, reference: String, priority: Priority, reasons: [String], at now: Date) throws {
+    static func queueEscalation(
+        _ db: Database, reference: String, priority: Priority, reasons: [String], at now: Date, acknowledgement: AcknowledgementPolicy
+    ) throws {
         let payload = String(
             decoding: try JSONEncoder.sorted.encode(["reference": reference, "reasons": reasons.joined(separator: "; ")]), as: UTF8.self)
         try db.execute(
@@ -210,28 +258,33 @@ public final class SQLiteStore: Store {
                 VALUES ('escalation', (SELECT id FROM cases WHERE reference = ?), ?, ?, 'pending', ?, ?)
                 """, arguments: [reference, priority.rawValue, payload, now, now])
         try addEvent(db, reference: reference, at: now, kind: "escalation_queued", detail: priority.rawValue)
+        try startAcknowledgementClock(db, reference: reference, priority: priority, at: now, acknowledgement: acknowledgement)
     }
 
-    private static func addEvent(_ db: Database, reference: String, at: Date, kind: String, detail: String) throws {
+    static func addEvent(_ db: Database, reference: String, at: Date, kind: String, detail: String, actor: String? = nil) throws {
         try db.execute(
-            sql: "INSERT INTO case_events (case_id, at, kind, detail) SELECT id, ?, ?, ? FROM cases WHERE reference = ?",
-            arguments: [at, kind, detail, reference])
+            sql: "INSERT INTO case_events (case_id, at, kind, detail, actor) SELECT id, ?, ?, ?, ? FROM cases WHERE reference = ?",
+            arguments: [at, kind, detail, actor, reference])
     }
 
     public func endSession(gatewayID: String, externalSessionID: String, at: Date) async throws {
         let sealer = self.sealer
+        let acknowledgement = self.acknowledgement
         try await pool.write { db in
             guard
                 let row = try Row.fetchOne(
                     db, sql: "SELECT id, state_sealed FROM sessions WHERE gateway_id = ? AND external_id = ? AND status = 'active'",
                     arguments: [gatewayID, externalSessionID])
             else { return }
-            try Self.close(session: row["id"], state: try Self.openState(row, sealer), status: "ended", at: at, sealer: sealer, db: db)
+            try Self.close(
+                session: row["id"], state: try Self.openState(row, sealer), status: "ended", at: at, sealer: sealer,
+                acknowledgement: acknowledgement, db: db)
         }
     }
 
     public func expireIdleSessions(now: Date, ussdIdle: TimeInterval, smsIdle: TimeInterval) async throws -> Int {
         let sealer = self.sealer
+        let acknowledgement = self.acknowledgement
         return try await pool.write { db in
             let rows = try Row.fetchAll(
                 db,
@@ -241,7 +294,8 @@ public final class SQLiteStore: Store {
                     """, arguments: [now.addingTimeInterval(-ussdIdle), now.addingTimeInterval(-smsIdle)])
             for row in rows {
                 try Self.close(
-                    session: row["id"], state: try Self.openState(row, sealer), status: "expired", at: now, sealer: sealer, db: db)
+                    session: row["id"], state: try Self.openState(row, sealer), status: "expired", at: now, sealer: sealer,
+                    acknowledgement: acknowledgement, db: db)
             }
             return rows.count
         }
@@ -276,14 +330,14 @@ public final class SQLiteStore: Store {
         }
     }
 
-    public func outbox() async throws -> [OutboxItem] {
+    public func outbox(kind: String?) async throws -> [OutboxItem] {
         try await pool.read { db -> [OutboxItem] in
             try Row.fetchAll(
                 db,
                 sql: """
                     SELECT o.id, o.kind, c.reference, o.priority, o.status FROM outbox o
-                    LEFT JOIN cases c ON c.id = o.case_id ORDER BY o.id
-                    """
+                    LEFT JOIN cases c ON c.id = o.case_id \(kind == nil ? "" : "WHERE o.kind = ?") ORDER BY o.id
+                    """, arguments: StatementArguments(kind.map { [$0] } ?? [])
             ).map {
                 OutboxItem(
                     id: $0["id"], kind: $0["kind"], caseReference: $0["reference"],

@@ -23,8 +23,36 @@ public protocol Store: Sendable {
     func checkWritable() async throws
 
     func findCase(reference: String) async throws -> StoredCase?
-    func outbox() async throws -> [OutboxItem]
+    /// Outbox rows of one kind (`escalation`, `sms`, `ack_check`), or all, oldest first.
+    func outbox(kind: String?) async throws -> [OutboxItem]
     func messageCount() async throws -> Int
 
     func close() async throws
+
+    // MARK: Outbox (the dispatcher)
+
+    /// Claims up to `limit` due rows, most urgent first, for `lease` seconds.
+    func claimDueOutbox(now: Date, limit: Int, lease: TimeInterval) async throws -> [ClaimedOutbox]
+    func keepEscalationBody(outboxID: Int64, body: String) async throws
+    func settleOutbox(_ item: ClaimedOutbox, outcome: OutboxOutcome, at: Date) async throws
+    func alertNow(reference: String, reason: String, at: Date) async throws
+    func climbLadder(
+        _ item: ClaimedOutbox, tier: Int, tierName: String, alerts: [OutboundSMS], nextTier: Int, nextCheck: Date, at: Date
+    ) async throws -> Bool
+    func nextOutboxDue() async throws -> Date?
+    func recordDelivery(gatewayID: String, gatewayMessageID: String, status: String, detail: String, at: Date) async throws -> Bool
+    func outboxSummaries(kind: String?, status: String?, limit: Int) async throws -> [OutboxItemSummary]
+
+    // MARK: Operators (every read of personal data is audited)
+
+    func listCases(_ filter: CaseFilter, actor: String, at: Date) async throws -> [CaseSummary]
+    func caseDetail(reference: String, actor: String, action: String, at: Date) async throws -> CaseDetail?
+    @discardableResult func acknowledge(reference: String, actor: String, via: String, at: Date) async throws -> Bool
+    func claim(reference: String, actor: String, at: Date) async throws
+    func addNote(reference: String, actor: String, text: String, at: Date) async throws
+    func resolve(reference: String, actor: String, outcome: String, at: Date) async throws
+    func queueOperatorSMS(reference: String, message: OutboundSMS, actor: String, at: Date) async throws
+    func claimInboundMessage(gatewayID: String, messageID: String, at: Date) async throws -> Bool
+    func queueNotice(_ message: OutboundSMS, at: Date) async throws
+    func auditTrail(reference: String?) async throws -> [AuditEntry]
 }

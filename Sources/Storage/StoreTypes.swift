@@ -19,11 +19,14 @@ public struct InboundTurn: Sendable {
     public var receivedAt: Date
     /// How far back an unfinished report of the same person is offered to continue.
     public var resumeWindow: TimeInterval
+    /// The gateway's id of an SMS: a second request with it is a retry, processed once.
+    public var messageID: String?
 
     public init(
         gatewayID: String, channel: Channel, externalSessionID: String, phone: PhoneNumber, rawText: String, receivedAt: Date,
-        resumeWindow: TimeInterval = 24 * 3600
+        resumeWindow: TimeInterval = 24 * 3600, messageID: String? = nil
     ) {
+        self.messageID = messageID
         self.resumeWindow = resumeWindow
         self.gatewayID = gatewayID
         self.channel = channel
@@ -67,8 +70,13 @@ public struct TurnDecision: Sendable {
     /// The person's new answers, as stored in the message log (empty for a fresh dial).
     public var inboundText: String
     public var effects: [StepEffect]
+    /// Texts to send (an SMS conversation's reply), queued in the same transaction.
+    public var messages: [OutboundSMS]
 
-    public init(state: ConversationState, reply: StoredReply, inboundText: String, effects: [StepEffect]) {
+    public init(
+        state: ConversationState, reply: StoredReply, inboundText: String, effects: [StepEffect], messages: [OutboundSMS] = []
+    ) {
+        self.messages = messages
         self.state = state
         self.reply = reply
         self.inboundText = inboundText
