@@ -3,7 +3,7 @@ import PackageDescription
 
 let package = Package(
     name: "hotline-gateway",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "hotline", targets: ["HotlineCLI"]),
         // For Benchmarks/, which builds as its own package so CI does not build the benchmark tools.
@@ -16,6 +16,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
     ],
     targets: [
         // Pure domain: text, phone numbers, flows, the conversation engine. Foundation only.
@@ -31,10 +33,24 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Outbox workers: the signed 111 webhook, outbound SMS, the acknowledgement ladder.
+        // (Not named `Dispatch`: that is the system's libdispatch module.)
+        .target(
+            name: "HotlineDispatch",
+            dependencies: [
+                "HotlineCore", "Gateways", "Storage",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         .target(
             name: "HotlineServer",
             dependencies: [
-                "HotlineCore", "Gateways", "Storage",
+                "HotlineCore", "Gateways", "Storage", "HotlineDispatch",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
@@ -53,8 +69,9 @@ let package = Package(
         .testTarget(
             name: "HotlineServerTests",
             dependencies: [
-                "HotlineServer", "Storage",
+                "HotlineServer", "Storage", "HotlineDispatch",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
     ],

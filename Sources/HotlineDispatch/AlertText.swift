@@ -1,0 +1,21 @@
+import HotlineCore
+import Storage
+
+/// The SMS an on-call operator gets: priority, reference, area, the callback number only
+/// when the person agreed, and how to acknowledge. Never a name or what the child wrote: an
+/// operator's phone can be seen by others too. Unaccented so it stays one GSM-7 part.
+enum AlertText {
+    static func make(for detail: CaseDetail, nationalHotline: String) -> String {
+        var parts = ["[\(nationalHotline)] \(detail.summary.priority.rawValue) \(detail.summary.reference)"]
+        if let category = detail.summary.category { parts.append(category) }
+        if let area = detail.answers["area"] ?? detail.answers["location"] {
+            parts.append(String(area.unaccented.prefix(30)))
+        }
+        if let phone = detail.phone {
+            parts.append("goi lai/call back \(phone.value)")
+        } else {
+            parts.append("khong lien lac lai/no contact")
+        }
+        return parts.joined(separator: ", ") + ". Tra loi/reply: OK \(detail.summary.reference)"
+    }
+}

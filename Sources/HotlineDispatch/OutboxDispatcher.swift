@@ -1,0 +1,244 @@
+import Foundation
+import Gateways
+import HotlineCore
+import Logging
+import ServiceLifecycle
+import Storage
+import Synchronization
+
+/// Delivers what turns promised: escalations to the 111 webhook, SMS through gateways, and
+/// the acknowledgement ladder. Claims due rows most urgent first, retries with backoff, wakes
+/// as soon as a turn commits a row, and picks up where it stopped after a restart (claims
+/// carry a lease, so a row a crashed run held falls due again).
+public final class OutboxDispatcher: Service, Sendable {
+    /// The webhook target with its secret, both read at start from config or environment.
+    public struct Webhook: Sendable {
+        public var url: String
+        public var secret: String
+
+        public init(url: String, secret: String) {
+            self.url = url
+            self.secret = secret
+        }
+    }
+
+    let store: any Store
+    let config: EscalationConfig
+    let webhook: Webhook?
+    let senders: [String: any SMSSender]
+    let transport: HTTPTransport
+    let nationalHotline: String
+    let logger: Logger
+    let now: @Sendable () -> Date
+    let jitter: @Sendable () -> Double
+    let idlePoll: Duration
+    let signal = WakeSignal()
+    private let stopping = Mutex(false)
+
+    public init(
+        store: any Store, config: EscalationConfig, webhook: Webhook?, senders: [String: any SMSSender], transport: HTTPTransport,
+        nationalHotline: String, logger: Logger, now: @escaping @Sendable () -> Date = { Date() },
+        jitter: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }, idlePoll: Duration = .seconds(30)
+    ) {
+        self.store = store
+        self.config = config
+        self.webhook = webhook
+        self.senders = senders
+        self.transport = transport
+        self.nationalHotline = nationalHotline
+        self.logger = logger
+        self.now = now
+        self.jitter = jitter
+        self.idlePoll = idlePoll
+    }
+
+    /// Called after a commit that may have queued work.
+    public func wake() {
+        signal.signal()
+    }
+
+    public func run() async throws {
+        if webhook == nil {
+            logger.warning(
+                "escalation webhook not configured: escalations wait in the outbox and the SMS ladder starts at once; set HOTLINE_ESCALATION_URL and \(config.webhook.secretEnv)"
+            )
+        }
+        await withGracefulShutdownHandler {
+            while !stopping.withLock({ $0 }) && !Task.isCancelled {
+                do {
+                    if try await runOnce() > 0 { continue }
+                    let next = try await store.nextOutboxDue()
+                    var wait = idlePoll
+                    if let next {
+                        let seconds = max(0, min(next.timeIntervalSince(now()), 30))
+                        wait = .milliseconds(Int64(seconds * 1000) + 5)
+                    }
+                    await signal.wait(timeout: wait)
+                } catch {
+                    logger.error("outbox pass failed; retrying", metadata: ["error": "\(String(describing: type(of: error)))"])
+                    await signal.wait(timeout: .seconds(1))
+                }
+            }
+        } onGracefulShutdown: {
+            self.stopping.withLock { $0 = true }
+            self.signal.signal()
+        }
+    }
+
+    /// Claims and delivers one batch of due rows; returns how many it handled.
+    @discardableResult
+    public func runOnce() async throws -> Int {
+        let batch = try await store.claimDueOutbox(now: now(), limit: 32, lease: 120)
+        // Texts to one phone go one after another, oldest first, so a conversation's replies
+        // arrive in order; everything else goes out in parallel, most urgent first.
+        var lanes: [[ClaimedOutbox]] = []
+        var laneOfPhone: [String: Int] = [:]
+        for item in batch {
+            guard case .sms(let message, _) = item.work else {
+                lanes.append([item])
+                continue
+            }
+            let key = "\(message.gatewayID) \(message.to.value)"
+            if let lane = laneOfPhone[key] {
+                lanes[lane].append(item)
+            } else {
+                laneOfPhone[key] = lanes.count
+                lanes.append([item])
+            }
+        }
+        await withTaskGroup(of: Void.self) { group in
+            for lane in lanes {
+                group.addTask {
+                    for item in lane.sorted(by: { $0.id < $1.id }) { await self.deliver(item) }
+                }
+            }
+        }
+        return batch.count
+    }
+
+    func deliver(_ item: ClaimedOutbox) async {
+        let outcome: OutboxOutcome
+        switch item.work {
+        case .escalation(let reference):
+            outcome = await deliverEscalation(item, reference: reference)
+        case .sms(let message, _):
+            outcome = await send(item, message)
+        case .acknowledgementCheck(let reference, let tier):
+            outcome = await checkAcknowledgement(item, reference: reference, tier: tier)
+        }
+        do {
+            try await store.settleOutbox(item, outcome: outcome, at: now())
+        } catch {
+            // The lease runs out and the row is tried again: delayed, not lost.
+            logger.error("could not record an outbox outcome", metadata: ["outbox": "\(item.id)"])
+        }
+        if case .failed = outcome, case .escalation(let reference) = item.work {
+            try? await store.alertNow(reference: reference, reason: "webhook failed", at: now())
+            wake()
+        }
+    }
+
+    func retryOrFail(_ item: ClaimedOutbox, _ error: String) -> OutboxOutcome {
+        if item.attempts >= config.retry.maxAttempts {
+            return .failed(error: "\(error) (gave up after \(item.attempts) attempts)")
+        }
+        let delay = Backoff(first: config.retry.firstDelaySeconds, max: config.retry.maxDelaySeconds)
+            .delay(afterAttempt: item.attempts, unit: jitter())
+        return .retry(at: now().addingTimeInterval(delay), error: error)
+    }
+
+    func deliverEscalation(_ item: ClaimedOutbox, reference: String) async -> OutboxOutcome {
+        guard let webhook else {
+            if item.attempts == 1 {
+                try? await store.alertNow(reference: reference, reason: "no escalation webhook configured", at: now())
+                wake()
+            }
+            return .retry(at: now().addingTimeInterval(config.retry.maxDelaySeconds), error: "escalation webhook not configured")
+        }
+        let body: [UInt8]
+        if let stored = item.storedBody {
+            body = Array(stored.utf8)
+        } else {
+            do {
+                guard
+                    let detail = try await store.caseDetail(
+                        reference: reference, actor: "dispatcher", action: "escalation_to_111", at: now())
+                else { return .failed(error: "case \(reference) not found") }
+                body = try EscalationPayload(
+                    escalationID: "esc-\(item.id)", detail: detail, escalatedAt: item.createdAt, operatorAPIURL: config.operatorAPIURL
+                ).encoded()
+                try await store.keepEscalationBody(outboxID: item.id, body: String(decoding: body, as: UTF8.self))
+            } catch {
+                return retryOrFail(item, "building the payload: \(String(describing: type(of: error)))")
+            }
+        }
+        let timestamp = Int(now().timeIntervalSince1970)
+        let request = OutboundHTTPRequest(
+            method: "POST", url: webhook.url,
+            headers: [
+                ("Content-Type", "application/json"), ("User-Agent", "hotline-gateway"),
+                (EscalationSignature.header, EscalationSignature.sign(body: body, secret: webhook.secret, timestamp: timestamp)),
+                ("Idempotency-Key", "esc-\(item.id)"),
+            ], body: body)
+        do {
+            let reply = try await transport.send(request, timeout: config.webhook.timeoutSeconds)
+            switch reply.status {
+            case 200..<300:
+                logger.info("escalation delivered", metadata: ["case": "\(reference)", "attempts": "\(item.attempts)"])
+                return .delivered(detail: "HTTP \(reply.status) after \(item.attempts) attempt(s)")
+            case 408, 429, 500...:
+                return retryOrFail(item, "HTTP \(reply.status)")
+            default:
+                logger.error("escalation refused by the 111 webhook", metadata: ["case": "\(reference)", "status": "\(reply.status)"])
+                return .failed(error: "HTTP \(reply.status): refused")
+            }
+        } catch {
+            return retryOrFail(item, "transport: \(String(describing: type(of: error)))")
+        }
+    }
+
+    func send(_ item: ClaimedOutbox, _ message: OutboundSMS) async -> OutboxOutcome {
+        guard let sender = senders[message.gatewayID] else {
+            return .failed(error: "no SMS sender for gateway '\(message.gatewayID)'")
+        }
+        switch await sender.send(to: message.to, text: message.text) {
+        case .accepted(let id):
+            return .sent(gatewayMessageID: id)
+        case .retry(let error):
+            return retryOrFail(item, error)
+        case .failed(let error):
+            return .failed(error: error)
+        }
+    }
+
+    func checkAcknowledgement(_ item: ClaimedOutbox, reference: String, tier: Int) async -> OutboxOutcome {
+        let ladder = config.alerts.ladder
+        guard !ladder.isEmpty else {
+            logger.error("a case is not acknowledged and escalation.yaml has no alert ladder", metadata: ["case": "\(reference)"])
+            return .settled(detail: "no ladder configured")
+        }
+        let index = min(tier, ladder.count) - 1
+        do {
+            guard
+                let detail = try await store.caseDetail(reference: reference, actor: "dispatcher", action: "alert_text", at: now())
+            else { return .failed(error: "case \(reference) not found") }
+            if detail.summary.acknowledgedBy != nil { return .settled(detail: "acknowledged") }
+            let text = AlertText.make(for: detail, nationalHotline: nationalHotline)
+            let alerts = ladder[index].phones.compactMap { phone in
+                config.alerts.gateway.map { OutboundSMS(gatewayID: $0, to: phone, text: text, purpose: .alert) }
+            }
+            let deadline = config.acknowledgeWithinSeconds[item.priority] ?? config.acknowledgeWithinSeconds.values.min() ?? 300
+            let climbed = try await store.climbLadder(
+                item, tier: index + 1, tierName: ladder[index].name, alerts: alerts, nextTier: index + 2,
+                nextCheck: now().addingTimeInterval(deadline), at: now())
+            if climbed {
+                logger.warning("case not acknowledged: alerting", metadata: ["case": "\(reference)", "tier": "\(index + 1)"])
+                wake()
+            }
+            // climbLadder settled the row itself.
+            return climbed ? .delivered(detail: "tier \(index + 1) alerted") : .settled(detail: "acknowledged")
+        } catch {
+            return retryOrFail(item, "ladder: \(String(describing: type(of: error)))")
+        }
+    }
+}
