@@ -55,7 +55,7 @@ struct Serve: AsyncParsableCommand {
         }
         for warning in loaded.warnings { logger.warning("config: \(warning)") }
 
-        let store = try SQLiteStore(path: databasePath)
+        let store = try SQLiteStore(path: databasePath, acknowledgement: acknowledgementPolicy(loaded.escalation))
         let app = buildApplication(
             config: loaded, store: store, listen: ListenOptions(host: listenHost, port: listenPort), logger: logger
         ) { port in
@@ -64,7 +64,7 @@ struct Serve: AsyncParsableCommand {
             for (gateway, url) in webhookURLs(config: loaded, baseURL: base) {
                 lines.append("  \(gateway.id) (\(gateway.kind.displayName)): POST \(url)")
             }
-            lines.append("  health: GET \(base)/healthz, GET \(base)/readyz")
+            lines.append("  health: GET \(base)/healthz, GET \(base)/readyz; operator API: \(base)/api/v1")
             // Written unbuffered: scripts wait for this line to know the port.
             FileHandle.standardOutput.write(Data((lines.joined(separator: "\n") + "\n").utf8))
         }

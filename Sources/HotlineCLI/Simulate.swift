@@ -13,7 +13,8 @@ struct Simulate: AsyncParsableCommand {
         discussion: """
             By default it dials a running server's USSD webhook (--url, --gateway), exactly as Africa's Talking would.
             With --in-process it runs the conversation inside this command, with no server and no database;
-            that is also how the SMS channel is tried until an SMS gateway is configured.
+            that is also how the SMS channel is tried: an SMS reply leaves through the gateway's send API, not in the
+            webhook's answer, so a webhook client cannot show it.
             Type an answer and Enter. /new starts a new session, /quit leaves.
             """)
 
@@ -40,7 +41,8 @@ struct Simulate: AsyncParsableCommand {
             throw ValidationError("--channel must be ussd or sms")
         }
         if channel == .sms && !inProcess {
-            throw ValidationError("no SMS gateway is configured yet; try the SMS conversation with --in-process")
+            throw ValidationError(
+                "SMS replies leave through the gateway's send API, not the webhook's answer; try the SMS conversation with --in-process")
         }
         print(
             "Hotline simulator: \(channel.rawValue.uppercased()) \(inProcess ? "in-process" : "via \(url)/webhooks/\(gateway)"). /new, /quit."

@@ -1,5 +1,6 @@
 import Foundation
 import HotlineCore
+import HotlineDispatch
 import Yams
 
 /// Everything in `gateway-config/`, loaded and checked.
@@ -13,6 +14,8 @@ public struct HotlineConfig: Sendable {
     public var textRules: TextRules
     /// What makes a message urgent (`triage.yaml`).
     public var triage: TriageRules
+    /// Where urgent cases go and who is chased (`escalation.yaml`).
+    public var escalation: EscalationConfig
     /// Problems that do not stop the service (an unreachable node, say).
     public var warnings: [ConfigIssue]
 
@@ -101,6 +104,57 @@ public enum ConfigLoader {
             )
         }
 
+        var warnings: [ConfigIssue] = []
+        let escalationPath = root.appendingPathComponent("escalation.yaml").path
+        let escalationName = display(directory, "escalation.yaml")
+        var escalation = EscalationConfig()
+        if FileManager.default.fileExists(atPath: escalationPath) {
+            if let loaded: EscalationConfig = decodeFile(escalationPath, displayName: escalationName, issues: &issues) {
+                escalation = loaded
+            }
+        } else {
+            warnings.append(
+                ConfigIssue(
+                    file: escalationName, message: "is missing: urgent cases wait in the outbox and nobody is alerted by SMS",
+                    severity: .warning))
+        }
+        if let id = escalation.alerts.gateway {
+            if let gateway = gateways.first(where: { $0.id == id }) {
+                if !gateway.kind.canSendSMS {
+                    issues.append(
+                        ConfigIssue(
+                            file: escalationName, line: line(in: escalationPath, path: ["alerts", "gateway"]), key: "alerts.gateway",
+                            message: "'\(id)' is a \(gateway.kind.displayName) gateway and cannot send SMS; name an SMS gateway"))
+                }
+            } else if !gateways.isEmpty {
+                issues.append(
+                    ConfigIssue(
+                        file: escalationName, line: line(in: escalationPath, path: ["alerts", "gateway"]), key: "alerts.gateway",
+                        message: "no gateway has id '\(id)'; configured: \(gateways.map(\.id).sorted().joined(separator: ", "))"))
+            }
+        }
+        if escalation.alerts.ladder.isEmpty {
+            warnings.append(
+                ConfigIssue(
+                    file: escalationName, key: "alerts.ladder",
+                    message: "no on-call phones: an unacknowledged P1 alerts nobody by SMS", severity: .warning))
+        }
+        // An empty webhook URL is normal here (production sets HOTLINE_ESCALATION_URL); `serve`
+        // warns at start when neither is set.
+        for gateway in gateways {
+            let name = gatewayFiles[gateway.id] ?? gateway.id
+            if gateway.kind.canSendSMS && gateway.send == nil {
+                issues.append(
+                    ConfigIssue(
+                        file: name, key: "send",
+                        message: "an SMS gateway needs `send:` (url, username, api_key_env) to text people back"))
+            }
+            if let target = gateway.smsGateway, !gateways.contains(where: { $0.id == target && $0.kind.canSendSMS }) {
+                issues.append(
+                    ConfigIssue(file: name, key: "sms_gateway", message: "'\(target)' is not a configured SMS gateway"))
+            }
+        }
+
         var flows: [String: Flow] = [:]
         var flowFiles: [String: (name: String, path: String)] = [:]
         for file in yamlFiles(in: root.appendingPathComponent("flows")) {
@@ -114,7 +168,6 @@ public enum ConfigLoader {
             flowFiles[flow.id] = (name, file.path)
         }
 
-        var warnings: [ConfigIssue] = []
         if let service {
             if !service.languages.contains(service.defaultLanguage) {
                 issues.append(
@@ -146,7 +199,7 @@ public enum ConfigLoader {
         guard issues.isEmpty, let service, let triage else { throw ConfigErrors(issues: issues + warnings) }
         return HotlineConfig(
             directory: directory, service: service, gateways: gateways.sorted { $0.id < $1.id }, flows: flows,
-            textRules: textRules, triage: triage, warnings: warnings)
+            textRules: textRules, triage: triage, escalation: escalation, warnings: warnings)
     }
 
     static func yamlFiles(in folder: URL) -> [URL] {

@@ -5,6 +5,8 @@ import Hummingbird
 /// into 400 with the reason instead of a 500.
 public struct HotlineRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
+    /// Set by the operator API's authentication, for the audit trail.
+    public var operatorID: String? = nil
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
@@ -13,6 +15,13 @@ public struct HotlineRequestContext: RequestContext {
     /// Gateways post a few hundred bytes; anything near this is not a message.
     public var maxUploadSize: Int { HTTPLimits.maxBodyBytes }
     public var requestDecoder: ClientErrorDecoder { ClientErrorDecoder() }
+    /// ISO 8601 times and stable key order, for operators' tools and for diffs in tests.
+    public var responseEncoder: JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .iso8601
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }
 }
 
 public enum HTTPLimits {

@@ -10,6 +10,8 @@ struct SessionExpiryService: Service {
     let sessions: ServiceConfig.Sessions
     let interval: Duration
     let logger: Logger
+    /// Expiry may escalate a kept report: the dispatcher should not wait for its next poll.
+    var wake: @Sendable () -> Void = {}
 
     func run() async throws {
         await cancelWhenGracefulShutdown {
@@ -25,7 +27,10 @@ struct SessionExpiryService: Service {
         do {
             let count = try await store.expireIdleSessions(
                 now: Date(), ussdIdle: TimeInterval(sessions.ussdTimeoutSeconds), smsIdle: TimeInterval(sessions.smsTimeoutHours * 3600))
-            if count > 0 { logger.info("expired idle sessions", metadata: ["count": "\(count)"]) }
+            if count > 0 {
+                logger.info("expired idle sessions", metadata: ["count": "\(count)"])
+                wake()
+            }
         } catch {
             logger.error("session expiry failed; will retry", metadata: ["error": "\(String(describing: type(of: error)))"])
         }

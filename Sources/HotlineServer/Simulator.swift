@@ -39,7 +39,9 @@ public struct Simulator: Sendable {
     public init(config: HotlineConfig, channel: Channel, policy: EncodingPolicy? = nil) {
         self.channel = channel
         engine = config.makeEngine()
-        self.policy = policy ?? config.gateways.first?.encoding ?? .auto
+        // Screens look as the gateway of that channel sends them: the USSD one, or the SMS one.
+        let gateway = config.gateways.first { channel == .ussd ? $0.kind.isUSSD : $0.kind.canSendSMS }
+        self.policy = policy ?? gateway?.encoding ?? .auto
         limits = config.service.ussdLimits
         variables = config.service.screenVariables
         referencePrefix = config.service.caseReferencePrefix

@@ -17,29 +17,19 @@ struct USSDTurnHandler: Sendable {
         let turn = InboundTurn(
             gatewayID: gateway.id, channel: .ussd, externalSessionID: request.sessionID, phone: request.phone,
             rawText: request.text, receivedAt: now, resumeWindow: TimeInterval(service.sessions.resumeHours * 3600))
-        // A reference collision is astronomically rare, but a report must never fail on it.
-        var attempt = 0
-        while true {
-            attempt += 1
-            let reference = CaseReference.random(prefix: service.caseReferencePrefix)
-            do {
-                let result = try await store.recordTurn(turn) { [engine, service] turnContext in
-                    Self.decide(
-                        session: turnContext.session, unfinished: turnContext.unfinished, text: request.text, gateway: gateway,
-                        engine: engine, service: service,
-                        context: StepContext(now: now, newCaseReference: reference, variables: service.screenVariables))
-                }
-                logger.info(
-                    "ussd turn",
-                    metadata: [
-                        "gateway": "\(gateway.id)", "phone": "\(request.phone.masked)", "replayed": "\(result.replayed)",
-                        "continues": "\(result.reply.continues)",
-                    ])
-                return result
-            } catch StoreError.caseReferenceTaken where attempt < 5 {
-                continue
-            }
+        let result = try await store.recordTurn(turn, referencePrefix: service.caseReferencePrefix) {
+            [engine, service] turnContext, reference in
+            Self.decide(
+                session: turnContext.session, unfinished: turnContext.unfinished, text: request.text, gateway: gateway, engine: engine,
+                service: service, context: StepContext(now: now, newCaseReference: reference, variables: service.screenVariables))
         }
+        logger.info(
+            "ussd turn",
+            metadata: [
+                "gateway": "\(gateway.id)", "phone": "\(request.phone.masked)", "replayed": "\(result.replayed)",
+                "continues": "\(result.reply.continues)",
+            ])
+        return result
     }
 
     /// Pure: what this hit means for the session. Runs inside the write transaction.

@@ -10,7 +10,10 @@ import Storage
 struct WebhookController: Sendable {
     let gateways: [String: GatewayConfig]
     let ussd: USSDTurnHandler
+    let sms: SMSTurnHandler
     let store: any Store
+    /// Tells the dispatcher a turn committed work (an escalation, a reply to send).
+    let wake: @Sendable () -> Void
     let now: @Sendable () -> Date
 
     func addRoutes(to router: Router<HotlineRequestContext>) {
@@ -41,6 +44,8 @@ struct WebhookController: Sendable {
             switch gateway.kind {
             case .africastalkingUSSD:
                 return try await africasTalkingUSSD(gatewayRequest, gateway: gateway, context: context)
+            case .africastalkingSMS:
+                return try await africasTalkingSMS(gatewayRequest, gateway: gateway, context: context)
             }
         } catch let error as GatewayError {
             context.logger.notice(
@@ -64,11 +69,32 @@ struct WebhookController: Sendable {
         switch try adapter.parse(request) {
         case .ended(let sessionID, _):
             try await store.endSession(gatewayID: gateway.id, externalSessionID: sessionID, at: now())
+            wake()  // an open report it held may have been escalated
             return Response(adapter.acknowledge())
         case .request(let ussdRequest):
             let result = try await ussd.handle(ussdRequest, gateway: gateway, now: now())
+            if !result.replayed { wake() }
             return Response(adapter.reply(result.reply.text, continues: result.reply.continues))
         }
+    }
+
+    private func africasTalkingSMS(_ request: GatewayRequest, gateway: GatewayConfig, context: HotlineRequestContext) async throws
+        -> Response
+    {
+        let adapter = AfricasTalkingSMS()
+        switch try adapter.parse(request) {
+        case .message(let message):
+            if try await sms.handle(message, gateway: gateway, now: now()) { wake() }
+        case .deliveryReport(let report):
+            let known = try await store.recordDelivery(
+                gatewayID: gateway.id, gatewayMessageID: report.gatewayMessageID, status: report.status.rawValue, detail: report.detail,
+                at: now())
+            if !known {
+                // Acknowledged anyway: a report on a message we never sent is not worth a retry storm.
+                context.logger.notice("delivery report for an unknown message", metadata: ["gateway": "\(gateway.id)"])
+            }
+        }
+        return Response(adapter.acknowledge())
     }
 }
 

@@ -41,7 +41,7 @@ struct ResumeAndTimeoutTests {
             #expect(stored.answers["danger_now"] == "no")
             #expect(stored.answers["location"] == "Mong Cai")
             // One case, escalated once: when the first session was superseded (P2) and not again.
-            #expect(try await store.outbox().map(\.caseReference) == [reference])
+            #expect(try await store.outbox(kind: "escalation").map(\.caseReference) == [reference])
         }
     }
 
@@ -52,7 +52,7 @@ struct ResumeAndTimeoutTests {
             var again = USSDPhone(client)
             _ = try await again.dial()
             #expect(try await again.answer("2").hasPrefix("CON Duong day bao ve tre em."))
-            let item = try #require(try await store.outbox().first)
+            let item = try #require(try await store.outbox(kind: "escalation").first)
             let reference = try #require(item.caseReference)
             let stored = try #require(try await store.findCase(reference: reference))
             #expect(stored.status == .incomplete)
@@ -67,14 +67,14 @@ struct ResumeAndTimeoutTests {
             _ = try await startSexualAbuseReport(client)
             #expect(try await store.expireIdleSessions(now: Date().addingTimeInterval(60), ussdIdle: 180, smsIdle: 86400) == 0)
             #expect(try await store.expireIdleSessions(now: Date().addingTimeInterval(200), ussdIdle: 180, smsIdle: 86400) == 1)
-            let item = try #require(try await store.outbox().first)
+            let item = try #require(try await store.outbox(kind: "escalation").first)
             let reference = try #require(item.caseReference)
             #expect(try await store.findCase(reference: reference)?.status == .incomplete)
             var again = USSDPhone(client)
             #expect(try await again.dial().hasPrefix("CON Ban co mot bao tin chua xong."))
             _ = try await again.answer("1")
             #expect(try await store.findCase(reference: reference)?.status == .open)
-            #expect(try await store.outbox().count == 1)
+            #expect(try await store.outbox(kind: "escalation").count == 1)
         }
     }
 
@@ -86,7 +86,7 @@ struct ResumeAndTimeoutTests {
                 uri: "/webhooks/at-ussd", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"],
                 body: ByteBuffer(string: "sessionId=\(phone.sessionID)&status=Aborted&durationInMillis=9000"))
             #expect(response.status == .ok)
-            let item = try #require(try await store.outbox().first)
+            let item = try #require(try await store.outbox(kind: "escalation").first)
             let reference = try #require(item.caseReference)
             #expect(try await store.findCase(reference: reference)?.status == .incomplete)
         }

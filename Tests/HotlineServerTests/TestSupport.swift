@@ -6,6 +6,7 @@ import HummingbirdTesting
 import Logging
 import NIOCore
 import Storage
+import Testing
 
 /// The repository's own `gateway-config/`, as shipped.
 let bundledConfigDirectory = URL(fileURLWithPath: #filePath)
@@ -28,19 +29,72 @@ func copyOfBundledConfig() throws -> URL {
 
 /// The real application on a real SQLite file in a temp folder; `body` gets the client and
 /// the store (to look at what was committed).
+/// The environment is empty unless a test passes one: the machine's own variables never leak
+/// into a test.
 func withApp(
     config directory: String = bundledConfigDirectory, databaseFolder: URL? = nil,
+    environment: ServiceEnvironment = ServiceEnvironment([:]),
     _ body: @Sendable (any TestClientProtocol, SQLiteStore) async throws -> Void
 ) async throws {
     let folder = try databaseFolder ?? makeTemporaryDirectory()
     defer { if databaseFolder == nil { try? FileManager.default.removeItem(at: folder) } }
     let config = try ConfigLoader.load(directory: directory)
-    let store = try SQLiteStore(path: folder.appendingPathComponent("hotline.sqlite").path)
+    let store = try SQLiteStore(
+        path: folder.appendingPathComponent("hotline.sqlite").path, acknowledgement: acknowledgementPolicy(config.escalation))
     var logger = Logger(label: "test")
     logger.logLevel = .warning
-    let app = buildApplication(config: config, store: store, listen: ListenOptions(host: "127.0.0.1", port: 0), logger: logger)
+    let app = buildApplication(
+        config: config, store: store, listen: ListenOptions(host: "127.0.0.1", port: 0), logger: logger, environment: environment)
     try await app.test(.router) { client in try await body(client, store) }
     try await store.close()
+}
+
+/// Waits until `condition` holds, polling; fails the test after `timeout` seconds.
+func eventually(
+    timeout: Double = 10, _ what: String, sourceLocation: SourceLocation = #_sourceLocation,
+    _ condition: @Sendable () async throws -> Bool
+) async throws {
+    let deadline = Date().addingTimeInterval(timeout)
+    while Date() < deadline {
+        if try await condition() { return }
+        try await Task.sleep(for: .milliseconds(20))
+    }
+    Issue.record("timed out after \(timeout) s waiting for: \(what)", sourceLocation: sourceLocation)
+    throw TimedOut(what: what)
+}
+
+struct TimedOut: Error {
+    var what: String
+}
+
+/// Incoming SMS from one phone through the `at-sms` gateway, each with a fresh message id.
+struct SMSPhone {
+    var client: any TestClientProtocol
+    var phone = "+84912345678"
+    var gateway = "at-sms"
+    var counter = 0
+
+    init(_ client: any TestClientProtocol, phone: String = "+84912345678") {
+        self.client = client
+        self.phone = phone
+    }
+
+    /// Sends `text` (with `messageID`, or a new one) and returns the HTTP status.
+    @discardableResult
+    mutating func send(_ text: String, messageID: String? = nil) async throws -> TestResponse {
+        counter += 1
+        let id = messageID ?? "ATXid_\(UUID().uuidString.prefix(8))_\(counter)"
+        var form = URLComponents()
+        form.queryItems = [
+            URLQueryItem(name: "linkId", value: "SampleLinkId123"), URLQueryItem(name: "text", value: text),
+            URLQueryItem(name: "to", value: "18001769"), URLQueryItem(name: "id", value: id),
+            URLQueryItem(name: "date", value: "2026-11-29 06:04:45"), URLQueryItem(name: "from", value: phone),
+        ]
+        let body = form.percentEncodedQuery!.replacingOccurrences(of: "+", with: "%2B")
+        return try await client.execute(
+            uri: "/webhooks/\(gateway)", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"],
+            body: ByteBuffer(string: body))
+    }
 }
 
 /// Africa's Talking USSD hits for one session, each carrying the cumulative text.

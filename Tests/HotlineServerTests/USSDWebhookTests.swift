@@ -41,7 +41,7 @@ struct USSDWebhookTests {
             #expect(stored.phone?.value == "+84912345678")
             #expect(stored.gatewayID == "at-ussd")
             // The P1 answer queued one escalation; the confirmation did not queue a second.
-            #expect(try await store.outbox().map(\.priority) == [.p1])
+            #expect(try await store.outbox(kind: "escalation").map(\.priority) == [.p1])
         }
     }
 
@@ -71,7 +71,7 @@ struct USSDWebhookTests {
             #expect(stored.answers["age"] == "14")
             #expect(stored.answers["area"] == "Cẩm Phả")
             #expect(stored.answers["description"] == "my uncle, last year")
-            #expect(try await store.outbox().map(\.priority) == [.p2])
+            #expect(try await store.outbox(kind: "escalation").map(\.priority) == [.p2])
         }
     }
 
@@ -81,11 +81,11 @@ struct USSDWebhookTests {
             var phone = USSDPhone(client)
             _ = try await phone.dial()
             #expect(try await phone.answer("3").hasPrefix("CON Goi ngay 111 mien phi neu co the."))
-            #expect(try await store.outbox().count == 1)
+            #expect(try await store.outbox(kind: "escalation").count == 1)
             _ = try await phone.answer("Uong Bi")
             let end = try await phone.answer("1")
             #expect(end.hasPrefix("END Da bao can bo 111."))
-            let item = try #require(try await store.outbox().first)
+            let item = try #require(try await store.outbox(kind: "escalation").first)
             #expect(item.priority == .p1 && item.kind == "escalation")
             let reference = try #require(item.caseReference)
             let stored = try #require(try await store.findCase(reference: reference))
@@ -186,7 +186,7 @@ struct USSDWebhookTests {
             _ = try await phone.answer("2")  // not in danger now, the person first said
             let screen = try await phone.answer("bo dang danh em, cuu em")
             #expect(screen.hasPrefix("CON Goi ngay 111 mien phi neu co the."))
-            let item = try #require(try await store.outbox().first)
+            let item = try #require(try await store.outbox(kind: "escalation").first)
             #expect(item.priority == .p1)
             let reference = try #require(item.caseReference)
             let stored = try #require(try await store.findCase(reference: reference))
@@ -205,7 +205,7 @@ struct USSDWebhookTests {
             _ = try await phone.answer("1")
             let end = try await phone.answer("HUY")
             #expect(end == "END Da dung. Chung toi se khong nhan tin cho ban. Can giup, goi 111 mien phi.")
-            #expect(try await store.outbox().isEmpty)
+            #expect(try await store.outbox(kind: "escalation").isEmpty)
         }
     }
 
@@ -226,7 +226,7 @@ struct USSDWebhookTests {
             #expect(stored.answers["callback"] == "requested")
             #expect(stored.answers["contact"] == "call")
             #expect(stored.priority == .p3)
-            #expect(try await store.outbox().map(\.priority) == [.p3])
+            #expect(try await store.outbox(kind: "escalation").map(\.priority) == [.p3])
 
             // Not safe to call back: no case, the free numbers instead.
             var other = USSDPhone(client)
@@ -234,7 +234,7 @@ struct USSDWebhookTests {
             _ = try await other.dial()
             for answer in ["2", "3", "1", "1", "1"] { _ = try await other.answer(answer) }
             #expect(try await other.answer("2") == "END Goi mien phi 18001769 (tu van) hoac 111 (24/7) khi em thay an toan de noi chuyen.")
-            #expect(try await store.outbox().count == 1)
+            #expect(try await store.outbox(kind: "escalation").count == 1)
         }
     }
 }

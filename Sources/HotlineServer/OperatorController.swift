@@ -1,0 +1,193 @@
+import Foundation
+import HotlineCore
+import HotlineDispatch
+import Hummingbird
+import Storage
+
+/// `/api/v1`: what 111 operators do with cases. JSON in and out; every read of personal data
+/// and every action is written to the audit trail with the operator's id.
+struct OperatorController: Sendable {
+    let store: any Store
+    let gateways: [String: GatewayConfig]
+    let wake: @Sendable () -> Void
+    let now: @Sendable () -> Date
+
+    func addRoutes(to group: RouterGroup<HotlineRequestContext>) {
+        group.get("cases", use: listCases)
+        group.get("cases/{reference}", use: getCase)
+        group.get("escalations", use: listEscalations)
+        group.post("cases/{reference}/acknowledge", use: acknowledge)
+        group.post("cases/{reference}/claim", use: claim)
+        group.post("cases/{reference}/notes", use: addNote)
+        group.post("cases/{reference}/resolve", use: resolve)
+        group.post("cases/{reference}/reply", use: reply)
+        group.get("audit", use: audit)
+    }
+
+    struct CaseList: ResponseEncodable {
+        var cases: [CaseSummary]
+    }
+
+    struct CaseView: ResponseEncodable {
+        var `case`: CaseSummary
+        var reasons: [String]
+        var answers: [String: String]
+        var language: String
+        var contact: String?
+        /// Present only when the person agreed to be contacted.
+        var phone: String?
+        var outcome: String?
+        var transcript: [TranscriptLine]
+        var history: [CaseEvent]
+    }
+
+    struct EscalationList: ResponseEncodable {
+        var escalations: [OutboxItemSummary]
+    }
+
+    struct Done: ResponseEncodable {
+        var reference: String
+        var status: String
+    }
+
+    struct AuditList: ResponseEncodable {
+        var entries: [AuditEntry]
+    }
+
+    struct NoteBody: Decodable { var text: String }
+    struct ResolveBody: Decodable { var outcome: String }
+    struct ReplyBody: Decodable { var text: String }
+
+    func actor(_ context: HotlineRequestContext) -> String { context.operatorID ?? "unknown" }
+
+    @Sendable func listCases(_ request: Request, context: HotlineRequestContext) async throws -> CaseList {
+        let query = request.uri.queryParameters
+        var filter = CaseFilter()
+        if let raw = query["status"] {
+            guard let status = CaseStatus(rawValue: String(raw)) else {
+                throw HTTPError(.badRequest, message: "status must be open, submitted or incomplete")
+            }
+            filter.status = status
+        }
+        if let raw = query["handling"] {
+            guard let handling = Handling(rawValue: String(raw)) else {
+                throw HTTPError(
+                    .badRequest, message: "handling must be one of \(Handling.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            filter.handling = handling
+        }
+        if let raw = query["priority"] {
+            guard let priority = Priority(rawValue: String(raw).uppercased() == "NONE" ? "none" : String(raw).uppercased()) else {
+                throw HTTPError(.badRequest, message: "priority must be P1, P2, P3 or none")
+            }
+            filter.priority = priority
+        }
+        if let raw = query["limit"] {
+            guard let limit = Int(String(raw)), (1...500).contains(limit) else {
+                throw HTTPError(.badRequest, message: "limit must be a number from 1 to 500")
+            }
+            filter.limit = limit
+        }
+        return CaseList(cases: try await store.listCases(filter, actor: actor(context), at: now()))
+    }
+
+    @Sendable func getCase(_ request: Request, context: HotlineRequestContext) async throws -> CaseView {
+        let reference = try context.parameters.require("reference")
+        guard let detail = try await store.caseDetail(reference: reference, actor: actor(context), action: "read_case", at: now()) else {
+            throw HTTPError(.notFound, message: "no case \(reference)")
+        }
+        return CaseView(
+            case: detail.summary, reasons: detail.reasons, answers: detail.answers, language: detail.language, contact: detail.contact,
+            phone: detail.phone?.value, outcome: detail.outcome, transcript: detail.transcript, history: detail.events)
+    }
+
+    @Sendable func listEscalations(_ request: Request, context: HotlineRequestContext) async throws -> EscalationList {
+        let status = request.uri.queryParameters["status"].map(String.init)
+        if let status, !["pending", "sending", "delivered", "failed", "settled"].contains(status) {
+            throw HTTPError(.badRequest, message: "status must be pending, sending, delivered, failed or settled")
+        }
+        return EscalationList(escalations: try await store.outboxSummaries(kind: "escalation", status: status, limit: 500))
+    }
+
+    @Sendable func acknowledge(_ request: Request, context: HotlineRequestContext) async throws -> Done {
+        let reference = try context.parameters.require("reference")
+        try await perform {
+            try await store.acknowledge(reference: reference, actor: actor(context), via: "operator API", at: now())
+        }
+        return Done(reference: reference, status: "acknowledged")
+    }
+
+    @Sendable func claim(_ request: Request, context: HotlineRequestContext) async throws -> Done {
+        let reference = try context.parameters.require("reference")
+        try await perform { try await store.claim(reference: reference, actor: actor(context), at: now()) }
+        return Done(reference: reference, status: "claimed")
+    }
+
+    @Sendable func addNote(_ request: Request, context: HotlineRequestContext) async throws -> Done {
+        let reference = try context.parameters.require("reference")
+        let body = try await request.decode(as: NoteBody.self, context: context)
+        let text = body.text.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !text.isEmpty, text.count <= 4000 else { throw HTTPError(.badRequest, message: "text must hold 1 to 4000 characters") }
+        try await perform { try await store.addNote(reference: reference, actor: actor(context), text: text, at: now()) }
+        return Done(reference: reference, status: "noted")
+    }
+
+    @Sendable func resolve(_ request: Request, context: HotlineRequestContext) async throws -> Done {
+        let reference = try context.parameters.require("reference")
+        let body = try await request.decode(as: ResolveBody.self, context: context)
+        let outcome = body.outcome.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !outcome.isEmpty, outcome.count <= 500 else {
+            throw HTTPError(.badRequest, message: "outcome must hold 1 to 500 characters")
+        }
+        try await perform { try await store.resolve(reference: reference, actor: actor(context), outcome: outcome, at: now()) }
+        return Done(reference: reference, status: "resolved")
+    }
+
+    /// Texts the reporter through the gateway they used, only if they chose SMS contact.
+    @Sendable func reply(_ request: Request, context: HotlineRequestContext) async throws -> EditedResponse<Done> {
+        let reference = try context.parameters.require("reference")
+        let body = try await request.decode(as: ReplyBody.self, context: context)
+        let text = body.text.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !text.isEmpty, text.count <= 459 else {
+            throw HTTPError(.badRequest, message: "text must hold 1 to 459 characters (three SMS parts)")
+        }
+        guard let detail = try await store.caseDetail(reference: reference, actor: actor(context), action: "prepare_reply", at: now())
+        else { throw HTTPError(.notFound, message: "no case \(reference)") }
+        guard detail.contact == "sms" else {
+            let why =
+                switch detail.contact {
+                case "call": "the person asked to be called, not texted"
+                case "none": "the person asked not to be contacted"
+                default: "the person was never asked, or did not answer, whether an SMS is safe"
+                }
+            throw HTTPError(.conflict, message: "not sent: \(why)")
+        }
+        guard let phone = detail.phone else { throw HTTPError(.conflict, message: "not sent: no number is on file for this case") }
+        guard let gatewayID = gateways[detail.summary.gatewayID]?.replyGatewayID, let gateway = gateways[gatewayID] else {
+            throw HTTPError(
+                .conflict, message: "not sent: gateway '\(detail.summary.gatewayID)' has no SMS gateway to reply through (sms_gateway)")
+        }
+        let rendered = gateway.encoding.renderSMS(text)
+        try await perform {
+            try await store.queueOperatorSMS(
+                reference: reference, message: OutboundSMS(gatewayID: gateway.id, to: phone, text: rendered.text, purpose: .operatorReply),
+                actor: actor(context), at: now())
+        }
+        wake()
+        return EditedResponse(status: .accepted, response: Done(reference: reference, status: "queued"))
+    }
+
+    @Sendable func audit(_ request: Request, context: HotlineRequestContext) async throws -> AuditList {
+        AuditList(entries: try await store.auditTrail(reference: request.uri.queryParameters["case"].map(String.init)))
+    }
+
+    private func perform(_ action: () async throws -> Void) async throws {
+        do {
+            try await action()
+        } catch OperatorActionError.notFound(let reference) {
+            throw HTTPError(.notFound, message: "no case \(reference)")
+        } catch OperatorActionError.conflict(let reason) {
+            throw HTTPError(.conflict, message: reason)
+        }
+    }
+}

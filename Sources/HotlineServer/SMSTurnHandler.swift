@@ -1,0 +1,96 @@
+import Foundation
+import Gateways
+import HotlineCore
+import Logging
+import Storage
+
+/// Turns one incoming SMS into one committed turn: the person's active conversation on this
+/// gateway continues (or a new one starts), and the reply is queued in the outbox in the same
+/// transaction, to go out through the gateway's send API. A message id seen before is
+/// acknowledged and not processed again.
+struct SMSTurnHandler: Sendable {
+    let engine: ConversationEngine
+    let store: any Store
+    let service: ServiceConfig
+    let logger: Logger
+    /// On-call phones (from the escalation ladder) whose `OK <reference>` acknowledges a case.
+    let onCall: Set<PhoneNumber>
+
+    func handle(_ sms: InboundSMS, gateway: GatewayConfig, now: Date) async throws -> Bool {
+        if onCall.contains(sms.from), let reference = OperatorCommand.acknowledgedReference(in: sms.text) {
+            try await acknowledge(reference, sms: sms, gateway: gateway, now: now)
+            return true
+        }
+        let turn = InboundTurn(
+            gatewayID: gateway.id, channel: .sms, externalSessionID: "sms:\(sms.messageID)", phone: sms.from, rawText: sms.text,
+            receivedAt: now, resumeWindow: TimeInterval(service.sessions.resumeHours * 3600), messageID: sms.messageID)
+        let result = try await store.recordTurn(turn, referencePrefix: service.caseReferencePrefix) {
+            [engine, service] turnContext, reference in
+            Self.decide(
+                session: turnContext.session, unfinished: turnContext.unfinished, sms: sms, gateway: gateway, engine: engine,
+                context: StepContext(now: now, newCaseReference: reference, variables: service.screenVariables))
+        }
+        logger.info(
+            "sms turn", metadata: ["gateway": "\(gateway.id)", "phone": "\(sms.from.masked)", "duplicate": "\(result.replayed)"])
+        return !result.replayed
+    }
+
+    /// Pure: what this message means for the conversation. Runs inside the write transaction.
+    static func decide(
+        session: StoredSession?, unfinished: UnfinishedReport?, sms: InboundSMS, gateway: GatewayConfig, engine: ConversationEngine,
+        context: StepContext
+    ) -> TurnDecision {
+        var step: Step
+        var effects: [StepEffect] = []
+        if let session {
+            step = engine.step(session.state, .text(sms.text), context)
+            effects = step.effects
+        } else {
+            // A first message is read as an answer to the first screen when it is one ("1",
+            // HELP, STOP, an urgent sentence); anything else ("chào") just gets the menu,
+            // not a "wrong answer" for a screen the person has not seen yet.
+            let opening = engine.step(nil, unfinished.map { .startWithUnfinished($0) } ?? .start, context)
+            let answered = engine.step(opening.state, .text(sms.text), context)
+            if answered.state.misses > 0 && answered.effects.isEmpty {
+                step = opening
+                effects = opening.effects
+            } else {
+                step = answered
+                effects = opening.effects + answered.effects
+            }
+        }
+        let rendered = gateway.encoding.renderSMS(step.screen.text)
+        return TurnDecision(
+            state: step.state, reply: StoredReply(text: rendered.text, continues: step.screen.continues), inboundText: sms.text,
+            effects: effects, messages: [OutboundSMS(gatewayID: gateway.id, to: sms.from, text: rendered.text, purpose: .conversation)])
+    }
+
+    private func acknowledge(_ reference: String, sms: InboundSMS, gateway: GatewayConfig, now: Date) async throws {
+        guard try await store.claimInboundMessage(gatewayID: gateway.id, messageID: sms.messageID, at: now) else { return }
+        let actor = "sms:\(sms.from.masked)"
+        let answer: String
+        do {
+            let first = try await store.acknowledge(reference: reference, actor: actor, via: "SMS from on-call phone", at: now)
+            answer =
+                first
+                ? "Da xac nhan \(reference). Cam on. / Acknowledged \(reference)."
+                : "\(reference) da duoc xac nhan truoc do. / \(reference) was already acknowledged."
+        } catch OperatorActionError.notFound {
+            answer = "Khong tim thay ma \(reference). / No case \(reference)."
+        }
+        try await store.queueNotice(OutboundSMS(gatewayID: gateway.id, to: sms.from, text: answer, purpose: .operatorNotice), at: now)
+        logger.notice("case acknowledged by SMS", metadata: ["case": "\(reference)", "phone": "\(sms.from.masked)"])
+    }
+}
+
+/// Commands on-call operators text to the service.
+enum OperatorCommand {
+    /// `OK QN-7K3M9P` (any case, extra spaces, `ok qn 7k3m9p`) → `QN-7K3M9P`.
+    static func acknowledgedReference(in text: String) -> String? {
+        let words = text.uppercased().split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "\t" })
+        guard words.count >= 2, words[0] == "OK" else { return nil }
+        let rest = words.dropFirst().joined(separator: "-").replacingOccurrences(of: "--", with: "-")
+        guard rest.count <= 24, rest.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }) else { return nil }
+        return rest
+    }
+}
