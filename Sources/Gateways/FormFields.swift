@@ -1,6 +1,7 @@
 /// Fields of an `application/x-www-form-urlencoded` body merged with the query string, as
 /// gateways post them. Names match case-insensitively; a body value wins over the query's.
 public struct FormFields: Sendable {
+    public static let mediaType = "application/x-www-form-urlencoded"
     private var values: [String: String] = [:]
 
     public init(query: String, body: [UInt8]) throws(GatewayError) {
@@ -27,6 +28,14 @@ public struct FormFields: Sendable {
     }
 
     static func decode(_ raw: ArraySlice<UInt8>) throws(GatewayError) -> String {
+        guard let text = String(validating: try percentDecode(raw), as: UTF8.self) else {
+            throw GatewayError(status: 400, reason: "a form value is not valid UTF-8")
+        }
+        return text
+    }
+
+    /// The bytes a form value stands for (`+` is a space, `%XX` a byte).
+    static func percentDecode(_ raw: ArraySlice<UInt8>) throws(GatewayError) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(raw.count)
         var i = raw.startIndex
@@ -45,10 +54,7 @@ public struct FormFields: Sendable {
             }
             i += 1
         }
-        guard let text = String(validating: out, as: UTF8.self) else {
-            throw GatewayError(status: 400, reason: "a form value is not valid UTF-8")
-        }
-        return text
+        return out
     }
 
     private static func hexValue(_ byte: UInt8) -> UInt8? {

@@ -62,7 +62,7 @@ struct Serve: AsyncParsableCommand {
             let base = "http://\(listenHost):\(port)"
             var lines = ["Hotline Gateway listening on \(base) (database \(databasePath), config \(configDirectory))"]
             for (gateway, url) in webhookURLs(config: loaded, baseURL: base) {
-                lines.append("  \(gateway.id) (\(gateway.kind.displayName)): POST \(url)")
+                lines.append("  \(gateway.id) (\(gateway.kind.displayName)): \(gateway.kind.webhookMethod) \(url)")
             }
             lines.append("  health: GET \(base)/healthz, GET \(base)/readyz; operator API: \(base)/api/v1")
             // Written unbuffered: scripts wait for this line to know the port.

@@ -11,10 +11,9 @@ struct Simulate: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "An interactive phone for trainers and testers: USSD or SMS, each screen as the handset shows it.",
         discussion: """
-            By default it dials a running server's USSD webhook (--url, --gateway), exactly as Africa's Talking would.
-            With --in-process it runs the conversation inside this command, with no server and no database;
-            that is also how the SMS channel is tried: an SMS reply leaves through the gateway's send API, not in the
-            webhook's answer, so a webhook client cannot show it.
+            By default it talks to a running server's webhook (--url, --gateway) exactly as the gateway would: USSD as
+            Africa's Talking (gateway at-ussd), SMS as Kannel (gateway kannel), whose replies come back in the webhook's
+            answer. With --in-process it runs the conversation inside this command, with no server and no database.
             Type an answer and Enter. /new starts a new session, /quit leaves.
             """)
 
@@ -27,8 +26,8 @@ struct Simulate: AsyncParsableCommand {
     @Option(help: "The running server.")
     var url: String = "http://127.0.0.1:8080"
 
-    @Option(help: "The USSD gateway id on the server.")
-    var gateway: String = "at-ussd"
+    @Option(help: "The gateway id on the server. [default: at-ussd for USSD, kannel for SMS]")
+    var gateway: String?
 
     @Option(help: "The phone number the simulated person texts from.")
     var phone: String = "+84900000001"
@@ -40,17 +39,16 @@ struct Simulate: AsyncParsableCommand {
         guard let channel = Simulator.Channel(rawValue: channel) else {
             throw ValidationError("--channel must be ussd or sms")
         }
-        if channel == .sms && !inProcess {
-            throw ValidationError(
-                "SMS replies leave through the gateway's send API, not the webhook's answer; try the SMS conversation with --in-process")
-        }
+        let gateway = self.gateway ?? (channel == .ussd ? "at-ussd" : "kannel")
         print(
             "Hotline simulator: \(channel.rawValue.uppercased()) \(inProcess ? "in-process" : "via \(url)/webhooks/\(gateway)"). /new, /quit."
         )
         if inProcess {
             try runInProcess(channel)
+        } else if channel == .ussd {
+            try await runViaServer(gateway: gateway)
         } else {
-            try await runViaServer()
+            try await textViaServer(gateway: gateway)
         }
     }
 
@@ -74,7 +72,42 @@ struct Simulate: AsyncParsableCommand {
         }
     }
 
-    func runViaServer() async throws {
+    /// Texts through a Kannel-kind gateway: each line is one SMS, the answer is the reply SMS.
+    func textViaServer(gateway: String) async throws {
+        print("(type your first text message, for example: chao)")
+        while let line = prompt() {
+            if line == "/quit" { return }
+            if line == "/new" {
+                print("(an SMS conversation belongs to the phone: text HUY to end it, or start with another --phone)")
+                continue
+            }
+            var query = URLComponents()
+            query.queryItems = [
+                URLQueryItem(name: "sender", value: phone), URLQueryItem(name: "to", value: "18001769"),
+                URLQueryItem(name: "text", value: line), URLQueryItem(name: "id", value: UUID().uuidString),
+                URLQueryItem(name: "ts", value: String(Int(Date().timeIntervalSince1970))), URLQueryItem(name: "charset", value: "UTF-8"),
+            ]
+            let encoded = query.percentEncodedQuery!.replacingOccurrences(of: "+", with: "%2B")
+            let (data, response) = try await URLSession.shared.data(from: URL(string: "\(url)/webhooks/\(gateway)?\(encoded)")!)
+            let status = (response as? HTTPURLResponse)?.statusCode ?? 0
+            let body = String(decoding: data, as: UTF8.self)
+            guard status == 200 else {
+                print("(the server answered \(status): \(body))")
+                continue
+            }
+            if body.isEmpty {
+                print("(no reply SMS)")
+                continue
+            }
+            let analysis = SMSText.analyze(body)
+            show(
+                Simulator.Display(
+                    text: body, continues: true, encoding: analysis.encoding, length: analysis.length, segments: analysis.segments,
+                    limit: nil))
+        }
+    }
+
+    func runViaServer(gateway: String) async throws {
         var session = "SIM\(UInt32.random(in: 100_000...999_999))"
         var answers: [String]? = nil
         func hit(_ text: String) async throws -> String {

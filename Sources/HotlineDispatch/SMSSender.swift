@@ -46,3 +46,41 @@ public struct AfricasTalkingSender: SMSSender {
         }
     }
 }
+
+/// Kannel's `GET /cgi-bin/sendsms` on the smsbox.
+public struct KannelSender: SMSSender {
+    let transport: HTTPTransport
+    let url: String
+    let username: String
+    let password: String?
+    let passwordEnv: String
+    let from: String?
+    let timeout: TimeInterval
+
+    public init(
+        transport: HTTPTransport, url: String, username: String, password: String?, passwordEnv: String, from: String?,
+        timeout: TimeInterval = 10
+    ) {
+        self.transport = transport
+        self.url = url
+        self.username = username
+        self.password = password
+        self.passwordEnv = passwordEnv
+        self.from = from
+        self.timeout = timeout
+    }
+
+    public func send(to: PhoneNumber, text: String) async -> SendOutcome {
+        guard let password, !password.isEmpty else {
+            return .retry("\(passwordEnv) is not set; cannot send through Kannel")
+        }
+        let adapter = Kannel()
+        let request = adapter.sendRequest(url: url, username: username, password: password, from: from, to: to, text: text)
+        do {
+            let reply = try await transport.send(request, timeout: timeout)
+            return adapter.readSendResponse(status: reply.status, body: reply.body)
+        } catch {
+            return .retry("transport: \(String(describing: type(of: error)))")
+        }
+    }
+}

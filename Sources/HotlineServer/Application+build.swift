@@ -75,6 +75,10 @@ public struct ServiceEnvironment: Sendable {
                 senders[gateway.id] = AfricasTalkingSender(
                     transport: transport, url: send.url, username: send.username, apiKey: self[send.apiKeyEnv], apiKeyEnv: send.apiKeyEnv,
                     from: send.from)
+            case .kannel:
+                senders[gateway.id] = KannelSender(
+                    transport: transport, url: send.url, username: send.username, password: self[send.apiKeyEnv],
+                    passwordEnv: send.apiKeyEnv, from: send.from)
             case .africastalkingUSSD:
                 continue
             }

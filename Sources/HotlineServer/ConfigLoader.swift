@@ -143,11 +143,17 @@ public enum ConfigLoader {
         // warns at start when neither is set.
         for gateway in gateways {
             let name = gatewayFiles[gateway.id] ?? gateway.id
-            if gateway.kind.canSendSMS && gateway.send == nil {
+            if gateway.kind.canSendSMS && gateway.reply == .api && gateway.send == nil {
                 issues.append(
                     ConfigIssue(
                         file: name, key: "send",
-                        message: "an SMS gateway needs `send:` (url, username, api_key_env) to text people back"))
+                        message: "replies go through the send API (reply: api), which needs `send:` (url, username, api_key_env)"))
+            }
+            if escalation.alerts.gateway == gateway.id && gateway.send == nil {
+                issues.append(
+                    ConfigIssue(
+                        file: escalationName, key: "alerts.gateway",
+                        message: "'\(gateway.id)' has no `send:` section, so it cannot send alerts"))
             }
             if let target = gateway.smsGateway, !gateways.contains(where: { $0.id == target && $0.kind.canSendSMS }) {
                 issues.append(
@@ -258,6 +264,7 @@ public enum ConfigLoader {
     static let choices: [String: [String]] = [
         "encoding": EncodingPolicy.allCases.map(\.rawValue),
         "kind": GatewayKind.allCases.map(\.rawValue),
+        "reply": ReplyMode.allCases.map(\.rawValue),
         "type": FlowNode.Kind.allCases.map(\.rawValue),
         "priority": Priority.allCases.map(\.rawValue),
     ]

@@ -4,22 +4,38 @@ import HotlineCore
 public enum GatewayKind: String, Sendable, Decodable, CaseIterable {
     case africastalkingUSSD = "africastalking-ussd"
     case africastalkingSMS = "africastalking-sms"
+    case kannel
 
     public var displayName: String {
         switch self {
         case .africastalkingUSSD: "Africa's Talking USSD"
         case .africastalkingSMS: "Africa's Talking SMS"
+        case .kannel: "Kannel SMS"
         }
     }
 
     public var isUSSD: Bool { self == .africastalkingUSSD }
-    public var canSendSMS: Bool { self == .africastalkingSMS }
+    /// What the gateway's platform calls the webhook with (Kannel's get-url is a GET).
+    public var webhookMethod: String { self == .kannel ? "GET" : "POST" }
+    public var canSendSMS: Bool { self != .africastalkingUSSD }
+
+    /// How this kind answers a person by default: in the webhook's own response (Kannel's
+    /// `text/plain` reply) or through the send API via the outbox.
+    public var defaultReply: ReplyMode { self == .kannel ? .sync : .api }
+}
+
+public enum ReplyMode: String, Sendable, Decodable, CaseIterable {
+    /// The reply is the webhook response's body: one round trip, nothing to retry.
+    case sync
+    /// The reply is queued in the outbox and sent through the gateway's send API.
+    case api
 }
 
 /// How a gateway's send API is reached; the key itself comes from the named variable.
 public struct SendConfig: Sendable, Decodable {
     public var url: String
     public var username: String
+    /// The variable holding the API key (Africa's Talking) or password (Kannel's sendsms).
     public var apiKeyEnv: String
     /// Sender id or short code; empty lets the gateway choose.
     public var from: String?
@@ -27,6 +43,7 @@ public struct SendConfig: Sendable, Decodable {
     enum CodingKeys: String, CodingKey, CaseIterable {
         case url, username, from
         case apiKeyEnv = "api_key_env"
+        case passwordEnv = "password_env"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -34,7 +51,12 @@ public struct SendConfig: Sendable, Decodable {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         url = try c.decode(String.self, forKey: .url)
         username = try c.decode(String.self, forKey: .username)
-        apiKeyEnv = try c.decode(String.self, forKey: .apiKeyEnv)
+        guard let secret = try c.decodeIfPresent(String.self, forKey: .apiKeyEnv) ?? c.decodeIfPresent(String.self, forKey: .passwordEnv)
+        else {
+            throw DecodingError.keyNotFound(
+                CodingKeys.apiKeyEnv, .init(codingPath: c.codingPath, debugDescription: "api_key_env or password_env is required"))
+        }
+        apiKeyEnv = secret
         from = try c.decodeIfPresent(String.self, forKey: .from)
     }
 }
@@ -52,9 +74,11 @@ public struct GatewayConfig: Sendable, Decodable {
     public var send: SendConfig?
     /// For a USSD gateway: the SMS gateway that texts people who reached us through it.
     public var smsGateway: String?
+    /// For an SMS gateway: how the conversation's replies go out (default per kind).
+    public var reply: ReplyMode
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case id, kind, encoding, description, send
+        case id, kind, encoding, description, send, reply
         case serviceCode = "service_code"
         case smsGateway = "sms_gateway"
     }
@@ -69,8 +93,9 @@ public struct GatewayConfig: Sendable, Decodable {
         description = try c.decodeIfPresent(String.self, forKey: .description)
         send = try c.decodeIfPresent(SendConfig.self, forKey: .send)
         smsGateway = try c.decodeIfPresent(String.self, forKey: .smsGateway)
+        reply = try c.decodeIfPresent(ReplyMode.self, forKey: .reply) ?? kind.defaultReply
     }
 
     /// The gateway that texts this gateway's people: itself for SMS, `sms_gateway` for USSD.
-    public var replyGatewayID: String? { kind.canSendSMS ? id : smsGateway }
+    public var replyGatewayID: String? { kind.canSendSMS ? (send == nil ? nil : id) : smsGateway }
 }

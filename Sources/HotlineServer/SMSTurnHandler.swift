@@ -16,14 +16,25 @@ struct SMSTurnHandler: Sendable {
     /// On-call phones (from the escalation ladder) whose `OK <reference>` acknowledges a case.
     let onCall: Set<PhoneNumber>
 
-    func handle(_ sms: InboundSMS, gateway: GatewayConfig, now: Date) async throws -> Bool {
+    /// What became of one incoming SMS.
+    struct Outcome {
+        /// False for a message id already processed.
+        var processed: Bool
+        /// For a gateway that replies in the webhook response: the reply ("" for none).
+        var syncReply: String
+    }
+
+    func handle(_ sms: InboundSMS, gateway: GatewayConfig, now: Date) async throws -> Outcome {
         if onCall.contains(sms.from), let reference = OperatorCommand.acknowledgedReference(in: sms.text) {
-            try await acknowledge(reference, sms: sms, gateway: gateway, now: now)
-            return true
+            let reply = try await acknowledge(reference, sms: sms, gateway: gateway, now: now)
+            return Outcome(processed: true, syncReply: reply ?? "")
         }
+        // Without a gateway message id (Kannel without %I) there is nothing to recognise a
+        // retry by: the message is processed.
+        let messageID = sms.messageID.isEmpty ? nil : sms.messageID
         let turn = InboundTurn(
-            gatewayID: gateway.id, channel: .sms, externalSessionID: "sms:\(sms.messageID)", phone: sms.from, rawText: sms.text,
-            receivedAt: now, resumeWindow: TimeInterval(service.sessions.resumeHours * 3600), messageID: sms.messageID)
+            gatewayID: gateway.id, channel: .sms, externalSessionID: "sms:\(messageID ?? UUID().uuidString)", phone: sms.from,
+            rawText: sms.text, receivedAt: now, resumeWindow: TimeInterval(service.sessions.resumeHours * 3600), messageID: messageID)
         let result = try await store.recordTurn(turn, referencePrefix: service.caseReferencePrefix) {
             [engine, service] turnContext, reference in
             Self.decide(
@@ -32,7 +43,7 @@ struct SMSTurnHandler: Sendable {
         }
         logger.info(
             "sms turn", metadata: ["gateway": "\(gateway.id)", "phone": "\(sms.from.masked)", "duplicate": "\(result.replayed)"])
-        return !result.replayed
+        return Outcome(processed: !result.replayed, syncReply: gateway.reply == .sync ? result.reply.text : "")
     }
 
     /// Pure: what this message means for the conversation. Runs inside the write transaction.
@@ -60,13 +71,18 @@ struct SMSTurnHandler: Sendable {
             }
         }
         let rendered = gateway.encoding.renderSMS(step.screen.text)
+        let queued =
+            gateway.reply == .api ? [OutboundSMS(gatewayID: gateway.id, to: sms.from, text: rendered.text, purpose: .conversation)] : []
         return TurnDecision(
             state: step.state, reply: StoredReply(text: rendered.text, continues: step.screen.continues), inboundText: sms.text,
-            effects: effects, messages: [OutboundSMS(gatewayID: gateway.id, to: sms.from, text: rendered.text, purpose: .conversation)])
+            effects: effects, messages: queued)
     }
 
-    private func acknowledge(_ reference: String, sms: InboundSMS, gateway: GatewayConfig, now: Date) async throws {
-        guard try await store.claimInboundMessage(gatewayID: gateway.id, messageID: sms.messageID, at: now) else { return }
+    /// Returns the confirmation when the gateway replies in the response, nil otherwise.
+    private func acknowledge(_ reference: String, sms: InboundSMS, gateway: GatewayConfig, now: Date) async throws -> String? {
+        if !sms.messageID.isEmpty {
+            guard try await store.claimInboundMessage(gatewayID: gateway.id, messageID: sms.messageID, at: now) else { return nil }
+        }
         let actor = "sms:\(sms.from.masked)"
         let answer: String
         do {
@@ -78,8 +94,10 @@ struct SMSTurnHandler: Sendable {
         } catch OperatorActionError.notFound {
             answer = "Khong tim thay ma \(reference). / No case \(reference)."
         }
-        try await store.queueNotice(OutboundSMS(gatewayID: gateway.id, to: sms.from, text: answer, purpose: .operatorNotice), at: now)
         logger.notice("case acknowledged by SMS", metadata: ["case": "\(reference)", "phone": "\(sms.from.masked)"])
+        if gateway.reply == .sync { return answer }
+        try await store.queueNotice(OutboundSMS(gatewayID: gateway.id, to: sms.from, text: answer, purpose: .operatorNotice), at: now)
+        return nil
     }
 }
 

@@ -46,6 +46,11 @@ struct WebhookController: Sendable {
                 return try await africasTalkingUSSD(gatewayRequest, gateway: gateway, context: context)
             case .africastalkingSMS:
                 return try await africasTalkingSMS(gatewayRequest, gateway: gateway, context: context)
+            case .kannel:
+                let adapter = Kannel()
+                let outcome = try await sms.handle(try adapter.parse(gatewayRequest), gateway: gateway, now: now())
+                if outcome.processed { wake() }
+                return Response(adapter.reply(outcome.syncReply))
             }
         } catch let error as GatewayError {
             context.logger.notice(
@@ -84,7 +89,7 @@ struct WebhookController: Sendable {
         let adapter = AfricasTalkingSMS()
         switch try adapter.parse(request) {
         case .message(let message):
-            if try await sms.handle(message, gateway: gateway, now: now()) { wake() }
+            if try await sms.handle(message, gateway: gateway, now: now()).processed { wake() }
         case .deliveryReport(let report):
             let known = try await store.recordDelivery(
                 gatewayID: gateway.id, gatewayMessageID: report.gatewayMessageID, status: report.status.rawValue, detail: report.detail,

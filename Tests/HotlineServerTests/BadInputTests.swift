@@ -22,7 +22,7 @@ struct BadInputTests {
             let response = try await client.execute(
                 uri: "/webhooks/nope", method: .post, headers: Self.form, body: ByteBuffer(string: "a=b"))
             #expect(response.status == .notFound)
-            #expect(errorMessage(response).contains("no gateway 'nope' is configured here; configured: at-sms, at-ussd"))
+            #expect(errorMessage(response).contains("no gateway 'nope' is configured here; configured: at-sms, at-ussd, kannel"))
         }
     }
 

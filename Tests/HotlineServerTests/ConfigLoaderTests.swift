@@ -8,7 +8,7 @@ struct ConfigLoaderTests {
     @Test("the bundled config loads with no warning")
     func bundled() throws {
         let config = try ConfigLoader.load(directory: bundledConfigDirectory)
-        #expect(config.gateways.map(\.id) == ["at-sms", "at-ussd"])
+        #expect(config.gateways.map(\.id) == ["at-sms", "at-ussd", "kannel"])
         #expect(config.escalation.alerts.gateway == "at-sms")
         #expect(config.escalation.acknowledgeWithinSeconds == [.p1: 300])
         #expect(config.service.hotlines.national == "111")

@@ -1,0 +1,63 @@
+import Foundation
+import Testing
+
+@testable import Gateways
+@testable import HotlineCore
+
+@Suite("Kannel adapter: get-url escape codes, charsets, sendsms")
+struct KannelTests {
+    static func get(_ name: String) throws -> GatewayRequest {
+        let url = try #require(Bundle.module.url(forResource: "Fixtures/kannel/\(name)", withExtension: "query"))
+        return GatewayRequest(method: "GET", path: "/webhooks/kannel", query: try String(contentsOf: url, encoding: .utf8))
+    }
+
+    let adapter = Kannel()
+
+    @Test("a GSM message gives sender, short code, text, id and time")
+    func gsm() throws {
+        let sms = try adapter.parse(try Self.get("gsm"))
+        #expect(sms.from.value == "+84912345678")
+        #expect(sms.to == "18001769")
+        #expect(sms.text == "toi bi bo danh")
+        #expect(sms.messageID == "0b5e2c3e-7a1f-4c59-8d51-6f1c0a2e9b11")
+        #expect(sms.receivedAt == Date(timeIntervalSince1970: 1_795_932_285))
+    }
+
+    @Test("a UCS-2 message arrives as UTF-16BE bytes and is decoded to Vietnamese")
+    func ucs2() throws {
+        #expect(try adapter.parse(try Self.get("ucs2")).text == "Chú ơi")
+    }
+
+    @Test("with mo-recode, a UCS-2 message arrives as UTF-8 and says so in charset")
+    func recoded() throws {
+        #expect(try adapter.parse(try Self.get("ucs2-recoded")).text == "Chú ơi")
+    }
+
+    @Test("bytes that are not UTF-8 and a missing sender are 400 with the reason")
+    func badInput() throws {
+        let bad = #expect(throws: GatewayError.self) { try adapter.parse(try Self.get("bad-utf8")) }
+        #expect(bad?.reason.contains("not valid UTF-8") == true)
+        #expect(throws: GatewayError.missingField("sender")) { try adapter.parse(try Self.get("no-sender")) }
+    }
+
+    @Test("the reply is the text/plain body; sendsms carries coding 0 for GSM and 2 for Vietnamese marks")
+    func replyAndSend() throws {
+        #expect(adapter.reply("Da nhan").body == "Da nhan")
+        let phone = try PhoneNumber(parsing: "0912345678")
+        let plain = adapter.sendRequest(
+            url: "http://127.0.0.1:13013/cgi-bin/sendsms", username: "hotline", password: "p w", from: "18001769", to: phone,
+            text: "Chao em")
+        #expect(
+            plain.url
+                == "http://127.0.0.1:13013/cgi-bin/sendsms?username=hotline&password=p%20w&to=%2B84912345678&text=Chao%20em&charset=UTF-8&coding=0&from=18001769"
+        )
+        let marked = adapter.sendRequest(
+            url: "http://127.0.0.1:13013/cgi-bin/sendsms", username: "hotline", password: "x", from: nil, to: phone, text: "Chào em ơi")
+        #expect(marked.url.contains("&coding=2"))
+        #expect(adapter.readSendResponse(status: 202, body: Array("0: Accepted for delivery".utf8)) == .accepted(gatewayMessageID: nil))
+        #expect(adapter.readSendResponse(status: 503, body: []) == .retry("HTTP 503: "))
+        #expect(
+            adapter.readSendResponse(status: 403, body: Array("Authorization failed for sendsms".utf8))
+                == .failed("HTTP 403: Authorization failed for sendsms"))
+    }
+}
