@@ -7,80 +7,53 @@ public protocol SMSSender: Sendable {
     func send(to: PhoneNumber, text: String) async -> SendOutcome
 }
 
-/// Africa's Talking's `POST /version1/messaging`.
-public struct AfricasTalkingSender: SMSSender {
+/// A gateway's send API driven by its adapter: the adapter builds the request and reads the
+/// answer, this runs it. The secret comes from the environment; without it a send waits
+/// (retried), so setting the variable and restarting delivers what was queued.
+public struct GatewaySender: SMSSender {
     let transport: HTTPTransport
-    let url: String
-    let username: String
-    /// Nil when the variable naming it is unset: every send then fails with that reason.
-    let apiKey: String?
-    let apiKeyEnv: String
-    let from: String?
+    let gatewayName: String
+    let secret: String?
+    let secretEnv: String
     let timeout: TimeInterval
+    let build: @Sendable (_ secret: String, _ to: PhoneNumber, _ text: String) -> OutboundHTTPRequest
+    let read: @Sendable (_ status: Int, _ body: [UInt8]) -> SendOutcome
 
-    public init(
+    public func send(to: PhoneNumber, text: String) async -> SendOutcome {
+        guard let secret, !secret.isEmpty else {
+            return .retry("\(secretEnv) is not set; cannot send through \(gatewayName)")
+        }
+        do {
+            let reply = try await transport.send(build(secret, to, text), timeout: timeout)
+            return read(reply.status, reply.body)
+        } catch {
+            return .retry("transport: \(String(describing: type(of: error)))")
+        }
+    }
+
+    /// Africa's Talking's `POST /version1/messaging`.
+    public static func africasTalking(
         transport: HTTPTransport, url: String, username: String, apiKey: String?, apiKeyEnv: String, from: String?,
         timeout: TimeInterval = 10
-    ) {
-        self.transport = transport
-        self.url = url
-        self.username = username
-        self.apiKey = apiKey
-        self.apiKeyEnv = apiKeyEnv
-        self.from = from
-        self.timeout = timeout
-    }
-
-    public func send(to: PhoneNumber, text: String) async -> SendOutcome {
-        guard let apiKey, !apiKey.isEmpty else {
-            // Retried: the key may be set and the service restarted; the row waits, not lost.
-            return .retry("\(apiKeyEnv) is not set; cannot send through Africa's Talking")
-        }
+    ) -> GatewaySender {
         let adapter = AfricasTalkingSMS()
-        let request = adapter.sendRequest(url: url, username: username, apiKey: apiKey, from: from, to: to, text: text)
-        do {
-            let reply = try await transport.send(request, timeout: timeout)
-            return adapter.readSendResponse(status: reply.status, body: reply.body)
-        } catch {
-            return .retry("transport: \(String(describing: type(of: error)))")
-        }
+        return GatewaySender(
+            transport: transport, gatewayName: "Africa's Talking", secret: apiKey, secretEnv: apiKeyEnv, timeout: timeout,
+            build: { key, to, text in adapter.sendRequest(url: url, username: username, apiKey: key, from: from, to: to, text: text) },
+            read: { adapter.readSendResponse(status: $0, body: $1) })
     }
-}
 
-/// Kannel's `GET /cgi-bin/sendsms` on the smsbox.
-public struct KannelSender: SMSSender {
-    let transport: HTTPTransport
-    let url: String
-    let username: String
-    let password: String?
-    let passwordEnv: String
-    let from: String?
-    let timeout: TimeInterval
-
-    public init(
+    /// Kannel's `GET /cgi-bin/sendsms` on the smsbox.
+    public static func kannel(
         transport: HTTPTransport, url: String, username: String, password: String?, passwordEnv: String, from: String?,
         timeout: TimeInterval = 10
-    ) {
-        self.transport = transport
-        self.url = url
-        self.username = username
-        self.password = password
-        self.passwordEnv = passwordEnv
-        self.from = from
-        self.timeout = timeout
-    }
-
-    public func send(to: PhoneNumber, text: String) async -> SendOutcome {
-        guard let password, !password.isEmpty else {
-            return .retry("\(passwordEnv) is not set; cannot send through Kannel")
-        }
+    ) -> GatewaySender {
         let adapter = Kannel()
-        let request = adapter.sendRequest(url: url, username: username, password: password, from: from, to: to, text: text)
-        do {
-            let reply = try await transport.send(request, timeout: timeout)
-            return adapter.readSendResponse(status: reply.status, body: reply.body)
-        } catch {
-            return .retry("transport: \(String(describing: type(of: error)))")
-        }
+        return GatewaySender(
+            transport: transport, gatewayName: "Kannel", secret: password, secretEnv: passwordEnv, timeout: timeout,
+            build: { password, to, text in
+                adapter.sendRequest(url: url, username: username, password: password, from: from, to: to, text: text)
+            },
+            read: { adapter.readSendResponse(status: $0, body: $1) })
     }
 }

@@ -72,11 +72,11 @@ public struct ServiceEnvironment: Sendable {
             guard let send = gateway.send else { continue }
             switch gateway.kind {
             case .africastalkingSMS:
-                senders[gateway.id] = AfricasTalkingSender(
+                senders[gateway.id] = GatewaySender.africasTalking(
                     transport: transport, url: send.url, username: send.username, apiKey: self[send.apiKeyEnv], apiKeyEnv: send.apiKeyEnv,
                     from: send.from)
             case .kannel:
-                senders[gateway.id] = KannelSender(
+                senders[gateway.id] = GatewaySender.kannel(
                     transport: transport, url: send.url, username: send.username, password: self[send.apiKeyEnv],
                     passwordEnv: send.apiKeyEnv, from: send.from)
             case .africastalkingUSSD:
