@@ -3,24 +3,55 @@
 /// repair yields a well-formed Vietnamese syllable and used at least one input-method key,
 /// so ordinary unaccented words and most English words pass through untouched.
 enum InputMethodRepair {
-    static let telexTones: [Unicode.Scalar: VietnameseSyllable.Tone] = [
-        "s": .acute, "f": .grave, "r": .hook, "x": .tilde, "j": .dot, "z": .level,
-    ]
-    static let vniTones: [Unicode.Scalar: VietnameseSyllable.Tone] = [
-        "1": .acute, "2": .grave, "3": .hook, "4": .tilde, "5": .dot,
-    ]
+    // Switches rather than dictionaries: these run on every letter of a candidate word,
+    // and hashing a scalar costs more than the comparisons.
+    static func telexTone(_ key: Unicode.Scalar) -> VietnameseSyllable.Tone? {
+        switch key {
+        case "s": .acute
+        case "f": .grave
+        case "r": .hook
+        case "x": .tilde
+        case "j": .dot
+        case "z": .level
+        default: nil
+        }
+    }
+
+    static func vniTone(_ key: Unicode.Scalar) -> VietnameseSyllable.Tone? {
+        switch key {
+        case "1": .acute
+        case "2": .grave
+        case "3": .hook
+        case "4": .tilde
+        case "5": .dot
+        default: nil
+        }
+    }
+
+    /// `numericType != nil`, answered without the Unicode tables for ASCII.
+    @inline(__always)
+    static func isNumeric(_ scalar: Unicode.Scalar) -> Bool {
+        scalar.isASCII ? (0x30...0x39).contains(scalar.value) : scalar.properties.numericType != nil
+    }
 
     /// The initial consonant `word` starts with, found by the byte matcher.
     static func initialString(of word: [Unicode.Scalar]) -> String {
-        let bytes = word.prefix(3).map { UInt8(truncatingIfNeeded: $0.value) }
-        let length = bytes.withUnsafeBufferPointer { VietnameseSyllable.initialLength($0) }
-        return String(decoding: bytes.prefix(length), as: UTF8.self)
+        // At most three bytes: a temporary buffer, not an array on the heap.
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 3) { buffer in
+            var count = 0
+            for scalar in word.prefix(3) {
+                buffer[count] = UInt8(truncatingIfNeeded: scalar.value)
+                count += 1
+            }
+            let length = VietnameseSyllable.initialLength(UnsafeBufferPointer(rebasing: buffer[0..<count]))
+            return String(decoding: buffer[0..<length], as: UTF8.self)
+        }
     }
 
     /// The repaired word, or nil when `word` (lower-case ASCII letters and digits) is not input-method residue.
     static func repair(_ word: [Unicode.Scalar]) -> VietnameseSyllable? {
         guard word.count >= 2, word.count <= 12 else { return nil }
-        if word.contains(where: { $0.properties.numericType != nil }) {
+        if word.contains(where: isNumeric) {
             return vni(word)
         }
         return telex(word)
@@ -28,19 +59,19 @@ enum InputMethodRepair {
 
     static func telex(_ word: [Unicode.Scalar]) -> VietnameseSyllable? {
         let initial = initialString(of: word)
-        var rest = Array(word.dropFirst(initial.unicodeScalars.count))
+        var rest = word.dropFirst(initial.unicodeScalars.count)  // shares `word`'s storage
         var initialOut = initial
         // "gi" and "qu" lend their vowel to the nucleus when nothing else follows.
-        if (initial == "gi" || initial == "qu"), !rest.contains(where: { VietnameseSyllable.vowels.contains($0) }) {
+        if (initial == "gi" || initial == "qu"), !rest.contains(where: VietnameseSyllable.isVowel) {
             initialOut = String(initial.prefix(1))
-            rest.insert(initial.unicodeScalars.last!, at: 0)
+            rest.insert(initial.unicodeScalars.last!, at: rest.startIndex)
         }
         var nucleus: [VietnameseSyllable.Vowel] = []
         var final = ""
         var tone = VietnameseSyllable.Tone.level
         var usedKey = initial == "dd"
         for scalar in rest {
-            if let key = telexTones[scalar], !nucleus.isEmpty {
+            if let key = telexTone(scalar), !nucleus.isEmpty {
                 tone = key
                 usedKey = true
             } else if scalar == "w" {
@@ -59,7 +90,7 @@ enum InputMethodRepair {
                 } else {
                     return nil
                 }
-            } else if VietnameseSyllable.vowels.contains(scalar) {
+            } else if VietnameseSyllable.isVowel(scalar) {
                 guard final.isEmpty else { return nil }
                 if let last = nucleus.last, last.base == scalar, last.mark == .none, "aeo".unicodeScalars.contains(scalar) {
                     nucleus[nucleus.count - 1].mark = .circumflex  // aa → â
@@ -80,7 +111,7 @@ enum InputMethodRepair {
     }
 
     static func vni(_ word: [Unicode.Scalar]) -> VietnameseSyllable? {
-        let letters = word.filter { $0.properties.numericType == nil }
+        let letters = word.filter { !isNumeric($0) }
         guard !letters.isEmpty, letters.allSatisfy({ $0.isASCII && $0.properties.isAlphabetic }) else { return nil }
         let initial = initialString(of: letters)
         var initialOut = initial
@@ -89,9 +120,10 @@ enum InputMethodRepair {
         var tone = VietnameseSyllable.Tone.level
         var seen = 0
         for scalar in word {
-            if let digit = scalar.properties.numericType.map({ _ in scalar }) {
+            if isNumeric(scalar) {
+                let digit = scalar
                 switch digit {
-                case "1", "2", "3", "4", "5": tone = vniTones[digit]!
+                case "1", "2", "3", "4", "5": tone = vniTone(digit)!
                 case "6":
                     guard let i = nucleus.lastIndex(where: { "aeo".unicodeScalars.contains($0.base) }) else { return nil }
                     nucleus[i].mark = .circumflex
@@ -111,7 +143,7 @@ enum InputMethodRepair {
             }
             seen += 1
             if seen <= initial.unicodeScalars.count { continue }
-            if VietnameseSyllable.vowels.contains(scalar) {
+            if VietnameseSyllable.isVowel(scalar) {
                 guard final.isEmpty else { return nil }
                 nucleus.append(.init(base: scalar, mark: .none))
             } else {

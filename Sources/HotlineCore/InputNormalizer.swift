@@ -9,33 +9,38 @@
 public struct InputNormalizer: Sendable {
     public let rules: TextRules
 
-    struct Expansion: Sendable {
-        var repaired: String
-        var folded: [UInt8]
-    }
-
-    private let teencode: [WordKey: Expansion]
-    private let keep: Set<WordKey>
-    private let filter: WordFilter
+    /// Each teencode meaning, with marks for people to read.
+    private let repairedExpansions: [String]
+    /// The same meanings folded, back to back; expansion `i` is `foldedBounds[i]..<foldedBounds[i + 1]`.
+    private let foldedExpansions: [UInt8]
+    private let foldedBounds: [Int]
+    private let words: WordTable
     private let swaps: [(from: [Unicode.Scalar], to: [Unicode.Scalar])]
 
     public init(rules: TextRules = .standard) {
         self.rules = rules
-        var teencode: [WordKey: Expansion] = [:]
+        var expansions: [WordKey: Int] = [:]
+        var repaired: [String] = []
+        var folded: [UInt8] = []
+        var bounds = [0]
         for (word, meaning) in rules.teencode {
             guard let key = WordKey(word.lowercased().nfc) else { continue }
-            let repaired = meaning.nfc
-            teencode[key] = Expansion(repaired: repaired, folded: Array(repaired.lowercased().folded.utf8))
+            let meaning = meaning.nfc
+            expansions[key] = repaired.count
+            repaired.append(meaning)
+            folded += meaning.lowercased().folded.utf8
+            bounds.append(folded.count)
         }
-        self.teencode = teencode
-        keep = Set(rules.keep.compactMap { WordKey($0.lowercased().nfc) })
-        filter = WordFilter(Array(teencode.keys) + Array(keep))
+        repairedExpansions = repaired
+        foldedExpansions = folded
+        foldedBounds = bounds
+        words = WordTable(expansions: expansions, keep: rules.keep.compactMap { WordKey($0.lowercased().nfc) })
         swaps = rules.swaps.map { (Array($0.from.lowercased().unicodeScalars), Array($0.to.lowercased().unicodeScalars)) }
     }
 
     /// The text with every word repaired, lower case, marks kept, single spaces.
     public func repaired(_ text: String) -> String {
-        var sink = RepairedSink()
+        var sink = RepairedSink(expansions: repairedExpansions)
         scan(text.nfc, into: &sink)
         return sink.out
     }
@@ -43,151 +48,54 @@ public struct InputNormalizer: Sendable {
     /// The repaired text folded for matching: no marks, no punctuation, single spaces.
     /// (No NFC pass: folding drops combining marks, so decomposed input folds the same.)
     public func matchKey(_ text: String) -> String {
-        var sink = FoldedSink()
-        sink.out.reserveCapacity(text.utf8.count + 16)
-        scan(text, into: &sink)
-        return String(decoding: sink.out, as: UTF8.self)
+        // Room for every word expanded to twice its length; a message that needs more moves to the heap.
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 2 * text.utf8.count + 64) { space in
+            var sink = FoldedSink(out: OutputBytes(space))
+            defer { sink.out.release() }
+            scan(text, into: &sink)
+            let out = sink.out.bytes
+            return String(unsafeUninitializedCapacity: out.count) { $0.initialize(fromContentsOf: out) }
+        }
     }
 
     enum Piece {
         /// Lower-case UTF-8 of the word as typed; valid only during `emit`.
         case typed(UnsafeBufferPointer<UInt8>)
-        case expansion(Expansion)
+        /// Teencode expansion `index`, and its folded UTF-8 (valid only during `emit`).
+        case expansion(index: Int, folded: UnsafeBufferPointer<UInt8>)
         case syllable(VietnameseSyllable)
     }
 
-    /// Longer words are passed through as typed: no rule applies to them.
-    static let maxWordBytes = 64
-
-    /// Splits `text` into words (runs of letters, digits and marks; `*` and `#` stand alone,
-    /// as phone keys are answers) and hands each, repaired, to `sink`. Works on the UTF-8
-    /// bytes with fixed word buffers: every inbound message passes through here.
-    private func scan<Sink: PieceSink>(_ text: String, into sink: inout Sink) {
-        var text = text
-        text.makeContiguousUTF8()
-        let isWord = ScalarTables.isWord
-        let lowercase = ScalarTables.lowercase
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 2 * Self.maxWordBytes) { buffers in
-            // A struct, not captured locals: closures over vars would box them and pay a
-            // dynamic exclusivity check on every byte.
-            var word = WordBuffer(
-                word: UnsafeMutableBufferPointer(rebasing: buffers[0..<Self.maxWordBytes]),
-                scratch: UnsafeMutableBufferPointer(rebasing: buffers[Self.maxWordBytes...]))
-            text.utf8.withContiguousStorageIfAvailable { bytes in
-                var i = 0
-                let end = bytes.count
-                while i < end {
-                    let b0 = bytes[i]
-                    if b0 < 0x80 {
-                        i += 1
-                        switch b0 {
-                        case 0x41...0x5A: word.append(b0 + 32)
-                        case 0x61...0x7A, 0x30...0x39: word.append(b0)
-                        case 0x2A, 0x23:  // * #
-                            word.flush(self, &sink)
-                            word.append(b0)
-                            word.flush(self, &sink)
-                        default: word.flush(self, &sink)
-                        }
-                        continue
-                    }
-                    let v: UInt32
-                    if b0 < 0xE0 {
-                        v = UInt32(b0 & 0x1F) << 6 | UInt32(bytes[i + 1] & 0x3F)
-                        i += 2
-                    } else if b0 < 0xF0 {
-                        v = UInt32(b0 & 0x0F) << 12 | UInt32(bytes[i + 1] & 0x3F) << 6 | UInt32(bytes[i + 2] & 0x3F)
-                        i += 3
-                    } else {
-                        v =
-                            UInt32(b0 & 0x07) << 18 | UInt32(bytes[i + 1] & 0x3F) << 12 | UInt32(bytes[i + 2] & 0x3F) << 6
-                            | UInt32(bytes[i + 3] & 0x3F)
-                        i += 4
-                    }
-                    if v < ScalarTables.end {
-                        if isWord[Int(v)] == 1 {
-                            word.append(scalar: lowercase[Int(v)])
-                        } else {
-                            word.flush(self, &sink)
-                        }
-                    } else if let scalar = Unicode.Scalar(v), scalar.properties.isAlphabetic {
-                        word.append(scalar: v)
-                    } else {
-                        word.flush(self, &sink)
-                    }
-                }
-            }
-            word.flush(self, &sink)
-        }
-    }
-
-    /// The word being read, in a fixed buffer.
-    struct WordBuffer {
-        let word: UnsafeMutableBufferPointer<UInt8>
-        let scratch: UnsafeMutableBufferPointer<UInt8>
-        var length = 0
-        var overflow: [UInt8] = []  // only for a word longer than the buffer
-
-        @inline(__always)
-        mutating func append(_ byte: UInt8) {
-            if length < word.count {
-                word[length] = byte
-                length += 1
-            } else {
-                if overflow.isEmpty { overflow = Array(word[0..<length]) }
-                overflow.append(byte)
-            }
-        }
-
-        mutating func append(scalar v: UInt32) {
-            if v < 0x800 {
-                append(UInt8(0xC0 | (v >> 6)))
-                append(UInt8(0x80 | (v & 0x3F)))
-            } else if v < 0x10000 {
-                append(UInt8(0xE0 | (v >> 12)))
-                append(UInt8(0x80 | ((v >> 6) & 0x3F)))
-                append(UInt8(0x80 | (v & 0x3F)))
-            } else {
-                append(UInt8(0xF0 | (v >> 18)))
-                append(UInt8(0x80 | ((v >> 12) & 0x3F)))
-                append(UInt8(0x80 | ((v >> 6) & 0x3F)))
-                append(UInt8(0x80 | (v & 0x3F)))
-            }
-        }
-
-        mutating func flush<Sink: PieceSink>(_ normalizer: InputNormalizer, _ sink: inout Sink) {
-            if !overflow.isEmpty {
-                overflow.withUnsafeBufferPointer { sink.emit(.typed($0)) }
-                overflow.removeAll()
-            } else if length > 0 {
-                normalizer.emitRepaired(UnsafeBufferPointer(rebasing: word[0..<length]), scratch: scratch, into: &sink)
-            }
-            length = 0
-        }
-    }
-
     func emitRepaired<Sink: PieceSink>(
-        _ typed: UnsafeBufferPointer<UInt8>, scratch: UnsafeMutableBufferPointer<UInt8>, into sink: inout Sink
+        _ typed: UnsafeBufferPointer<UInt8>, shape: WordShape, scratch: UnsafeMutableBufferPointer<UInt8>, into sink: inout Sink
     ) {
         var word = typed
-        if Stretch.hasRun(word) {
+        var key = shape.key(count: word.count)
+        if shape.isStretched {
             let count = Stretch.shorten(word, into: scratch) { candidate in
-                VietnameseSyllable.isPlain(candidate) || WordKey(candidate).map { teencode[$0] != nil } == true
+                VietnameseSyllable.isPlain(candidate) || WordKey(padded: candidate).flatMap(words.entry)?.expansion ?? -1 >= 0
             }
             word = UnsafeBufferPointer(rebasing: scratch[0..<count])
+            key = WordKey(padded: word)
         }
-        if let key = WordKey(word), filter.mayContain(key) {
-            if keep.contains(key) { return sink.emit(.typed(word)) }
-            if let expansion = teencode[key] { return sink.emit(.expansion(expansion)) }
+        if let key, let entry = words.entry(key) {
+            if entry.keep { return sink.emit(.typed(word)) }
+            if entry.expansion >= 0 { return emitExpansion(Int(entry.expansion), into: &sink) }
         }
-        var ascii = true
-        var digits = true
-        for b in word {
-            if b >= 0x80 { ascii = false }
-            if b < 0x30 || b > 0x39 { digits = false }
+        // Shortening a stretched word drops repeated bytes only, so its shape still holds.
+        switch shape.kinds {
+        case WordShape.letter: if VietnameseSyllable.isPlain(letters: word) { return sink.emit(.typed(word)) }
+        case WordShape.digit: return sink.emit(.typed(word))
+        default: if shape.kinds & WordShape.nonASCII != 0 { return sink.emit(.typed(word)) }
         }
-        if !ascii || digits || VietnameseSyllable.isPlain(word) { return sink.emit(.typed(word)) }
-        // The slow road, for the few words that are input-method residue or teencode swaps.
+        emitUnusual(word, into: &sink)
+    }
+
+    /// The slow road, for the few words that may be input-method residue or teencode swaps.
+    /// Kept out of line: inlined, its Unicode property lookups cost type-metadata setup on
+    /// every word.
+    @inline(never)
+    func emitUnusual<Sink: PieceSink>(_ word: UnsafeBufferPointer<UInt8>, into sink: inout Sink) {
         let scalars = word.map { Unicode.Scalar($0) }
         if let syllable = InputMethodRepair.repair(scalars) { return sink.emit(.syllable(syllable)) }
         if let swapped = applySwaps(scalars) {
@@ -197,6 +105,13 @@ public struct InputNormalizer: Sendable {
             }
         }
         sink.emit(.typed(word))
+    }
+
+    private func emitExpansion<Sink: PieceSink>(_ index: Int, into sink: inout Sink) {
+        foldedExpansions.withUnsafeBufferPointer { folded in
+            let bytes = UnsafeBufferPointer(rebasing: folded[foldedBounds[index]..<foldedBounds[index + 1]])
+            sink.emit(.expansion(index: index, folded: bytes))
+        }
     }
 
     enum Swapped {
@@ -225,74 +140,108 @@ protocol PieceSink {
 
 /// Builds the folded form straight into UTF-8 bytes.
 struct FoldedSink: PieceSink {
-    var out: [UInt8] = []
+    var out: OutputBytes
 
     mutating func emit(_ piece: InputNormalizer.Piece) {
         if !out.isEmpty { out.append(0x20) }
         switch piece {
         case .typed(let bytes): Self.fold(bytes, into: &out)
-        case .expansion(let expansion): out.append(contentsOf: expansion.folded)
+        case .expansion(_, let folded): out.append(folded)
         case .syllable(let syllable): syllable.appendFolded(to: &out)
         }
     }
 
-    /// Unaccents lower-case UTF-8 (marks dropped, đ to d).
-    static func fold(_ bytes: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) {
-        if bytes.allSatisfy({ $0 < 0x80 }) {
-            out.append(contentsOf: bytes)
-            return
-        }
-        var i = 0
-        while i < bytes.count {
-            let b0 = bytes[i]
-            let length = b0 < 0x80 ? 1 : b0 < 0xE0 ? 2 : b0 < 0xF0 ? 3 : 4
-            let v: UInt32
-            switch length {
-            case 1: v = UInt32(b0)
-            case 2: v = UInt32(b0 & 0x1F) << 6 | UInt32(bytes[i + 1] & 0x3F)
-            case 3: v = UInt32(b0 & 0x0F) << 12 | UInt32(bytes[i + 1] & 0x3F) << 6 | UInt32(bytes[i + 2] & 0x3F)
-            default: v = UInt32.max
+    /// Unaccents lower-case UTF-8 (marks dropped, đ to d). The result is never longer than
+    /// `bytes`, so room is made once and the bytes written through a local index.
+    static func fold(_ bytes: UnsafeBufferPointer<UInt8>, into out: inout OutputBytes) {
+        out.append(atMost: bytes.count) { out in
+            var n = 0
+            var i = 0
+            while i < bytes.count {
+                let b0 = bytes[i]
+                if b0 < 0x80 {
+                    out[n] = b0
+                    n += 1
+                    i += 1
+                    continue
+                }
+                let length = b0 < 0xE0 ? 2 : b0 < 0xF0 ? 3 : 4
+                let v: UInt32
+                switch length {
+                case 2: v = UInt32(b0 & 0x1F) << 6 | UInt32(bytes[i + 1] & 0x3F)
+                case 3: v = UInt32(b0 & 0x0F) << 12 | UInt32(bytes[i + 1] & 0x3F) << 6 | UInt32(bytes[i + 2] & 0x3F)
+                default: v = UInt32.max
+                }
+                if v < 0x80 {
+                    out[n] = UInt8(v)
+                    n += 1
+                } else if Unaccent.isCombiningMark(v) {
+                    // dropped
+                } else if let base = Unaccent.base(of: v) {
+                    out[n] = base
+                    n += 1
+                } else {
+                    for k in i..<min(i + length, bytes.count) {
+                        out[n] = bytes[k]
+                        n += 1
+                    }
+                }
+                i += length
             }
-            if v < 0x80 {
-                out.append(UInt8(v))
-            } else if Unaccent.isCombiningMark(v) {
-                // dropped
-            } else if let base = Unaccent.base(of: v) {
-                out.append(base)
-            } else {
-                out.append(contentsOf: bytes[i..<min(i + length, bytes.count)])
-            }
-            i += length
+            return n
         }
     }
 }
 
 struct RepairedSink: PieceSink {
+    let expansions: [String]
     var out = ""
 
     mutating func emit(_ piece: InputNormalizer.Piece) {
         if !out.isEmpty { out.append(" ") }
         switch piece {
         case .typed(let bytes): out.append(String(decoding: bytes, as: UTF8.self))
-        case .expansion(let expansion): out.append(expansion.repaired)
+        case .expansion(let index, _): out.append(expansions[index])
         case .syllable(let syllable): out.append(syllable.text)
         }
     }
 }
 
-/// Letters held down: "cuuuuu", "emmmm", "giupppp".
-enum Stretch {
-    static func hasRun(_ word: UnsafeBufferPointer<UInt8>) -> Bool {
-        var run = 1
-        var previous: UInt8 = 0
-        for byte in word {
-            run = byte == previous ? run + 1 : 1
-            if run >= 3, byte >= 0x61, byte <= 0x7A { return true }
-            previous = byte
+/// What kinds of byte a word holds and whether a letter is held down, gathered while the
+/// word is read so no second pass over it is needed.
+struct WordShape {
+    static let letter: UInt8 = 1  // a-z
+    static let digit: UInt8 = 2  // 0-9
+    static let other: UInt8 = 4  // any other ASCII (* and #)
+    static let nonASCII: UInt8 = 8
+
+    var kinds: UInt8 = 0
+    /// Three or more of one letter in a row: "cuuuuu", "emmmm", "giupppp".
+    var isStretched = false
+    /// The word's first 16 bytes as `WordKey` packs them, gathered as they are read: loading
+    /// them back from the buffer just written stalls on store forwarding.
+    private var low: UInt64 = 0
+    private var high: UInt64 = 0
+
+    @inline(__always)
+    mutating func add(_ byte: UInt8, at index: Int) {
+        let bits = UInt64(byte)
+        if index < 8 {
+            low |= bits &<< UInt64(truncatingIfNeeded: index &* 8)
+        } else if index < 16 {
+            high |= bits &<< UInt64(truncatingIfNeeded: (index &- 8) &* 8)
         }
-        return false
     }
 
+    /// The key of a word of `count` bytes whose bytes all went through `add`.
+    @inline(__always)
+    func key(count: Int) -> WordKey? {
+        count <= 16 ? WordKey(low: low, high: high, count: UInt8(truncatingIfNeeded: count)) : nil
+    }
+}
+
+/// Letters held down: "cuuuuu", "emmmm", "giupppp".
+enum Stretch {
     /// Writes `word` into `out` with runs of three or more of one letter made two when
     /// `accept` takes that ("cuu", i.e. cứu), otherwise one; returns the length. A typed
     /// pair ("aa", "dd") is never touched.
@@ -323,9 +272,12 @@ enum Stretch {
 }
 
 extension VietnameseSyllable {
+    /// For a lower-case ASCII letter; a bit per letter a-z is cheaper than six comparisons.
     @inline(__always)
     static func isVowelByte(_ b: UInt8) -> Bool {
-        b == 0x61 || b == 0x65 || b == 0x69 || b == 0x6F || b == 0x75 || b == 0x79  // a e i o u y
+        let vowels: UInt32 = 1 << 0 | 1 << 4 | 1 << 8 | 1 << 14 | 1 << 20 | 1 << 24  // a e i o u y
+        let offset = b &- 0x61
+        return offset < 26 && vowels >> offset & 1 != 0
     }
 
     /// How many bytes of `word` its initial consonant takes (ngh, ng, gh, gi, kh, nh, ph, th, tr, ch, qu, dd or one letter).
@@ -379,6 +331,11 @@ extension VietnameseSyllable {
     /// written ("xin", "nguoi", "cuu"): such words are never "repaired".
     static func isPlain(_ word: UnsafeBufferPointer<UInt8>) -> Bool {
         guard !word.isEmpty, word.allSatisfy({ $0 >= 0x61 && $0 <= 0x7A }) else { return false }
+        return isPlain(letters: word)
+    }
+
+    /// `isPlain` for a word already known to be non-empty and all a-z.
+    static func isPlain(letters word: UnsafeBufferPointer<UInt8>) -> Bool {
         let initial = initialLength(word)
         if initial == 2, word[0] == 0x64, word[1] == 0x64 { return false }  // "dd" is Telex for đ
         var i = initial
@@ -405,13 +362,13 @@ extension VietnameseSyllable {
     }
 
     /// The folded spelling (no marks, đ as d), straight into `out`.
-    func appendFolded(to out: inout [UInt8]) {
+    func appendFolded(to out: inout OutputBytes) {
         if initial == "dd" || initial == "đ" {
             out.append(0x64)
         } else {
-            out.append(contentsOf: initial.utf8)
+            for byte in initial.utf8 { out.append(byte) }
         }
         for vowel in nucleus { out.append(UInt8(truncatingIfNeeded: vowel.base.value)) }
-        out.append(contentsOf: final.utf8)
+        for byte in final.utf8 { out.append(byte) }
     }
 }

@@ -15,64 +15,145 @@ public enum SMSText {
         return Counts(utf8: bytes, skipCompositionCheck: true)!.analysis
     }
 
-    /// Lengths and part counts in both encodings, from one pass.
+    /// Lengths and part counts in both encodings. One pass sums the lengths; when every
+    /// character costs one unit the parts follow from the sums, and only a text that needs
+    /// several parts and holds a two-unit character (a GSM-7 escape, a surrogate pair) is
+    /// walked again to pack them, so neither straddles a part boundary.
     struct Counts {
         var septets = 0
         var isGSM = true
         var units = 0
         var gsmParts = 1
-        var gsmUsed = 0
         var ucsParts = 1
-        var ucsUsed = 0
 
         /// Nil when the text holds a combining mark and must be normalised first.
         init?<Bytes: RandomAccessCollection>(utf8 bytes: Bytes, skipCompositionCheck: Bool = false)
         where Bytes.Element == UInt8, Bytes.Index == Int {
             var i = bytes.startIndex
             let end = bytes.endIndex
-            let costs = GSM7.costTable  // hoisted: a static read per scalar costs a retain
-            let gsmCapacity = SMSEncoding.gsm7.multipartSegmentCapacity
-            let ucsCapacity = SMSEncoding.ucs2.multipartSegmentCapacity
-            while i < end {
-                let b0 = UInt32(bytes[i])
-                let v: UInt32
-                if b0 < 0x80 {
-                    v = b0
-                    i += 1
-                } else if b0 < 0xE0 {
-                    v = (b0 & 0x1F) << 6 | UInt32(bytes[i + 1] & 0x3F)
-                    i += 2
-                } else if b0 < 0xF0 {
-                    v = (b0 & 0x0F) << 12 | UInt32(bytes[i + 1] & 0x3F) << 6 | UInt32(bytes[i + 2] & 0x3F)
-                    i += 3
-                } else {
-                    v =
-                        (b0 & 0x07) << 18 | UInt32(bytes[i + 1] & 0x3F) << 12 | UInt32(bytes[i + 2] & 0x3F) << 6
-                        | UInt32(bytes[i + 3] & 0x3F)
-                    i += 4
-                }
-                if v >= 0x300, !skipCompositionCheck, let scalar = Unicode.Scalar(v), String.mayNeedComposition(scalar) { return nil }
-                if isGSM {
-                    let c = v < 0x400 ? Int(costs[Int(v)]) : (v == 0x20AC ? 2 : 0)
-                    if c == 0 {
-                        isGSM = false
+            // Locals rather than the properties, so the loop keeps them in registers.
+            var septets = 0
+            var units = 0
+            // Bit c set when some character costs c septets (0: not in GSM-7).
+            var costsSeen: UInt32 = 0
+            var hasPair = false
+            GSM7.costTable.withUnsafeBufferPointer { costs in
+                while i < end {
+                    let b0 = UInt32(bytes[i])
+                    if b0 < 0x80 {
+                        let c = costs[Int(b0)]
+                        septets &+= Int(c)
+                        costsSeen |= 1 &<< c
+                        units &+= 1
+                        i += 1
+                        continue
+                    }
+                    let v: UInt32
+                    if b0 < 0xE0 {
+                        v = (b0 & 0x1F) << 6 | UInt32(bytes[i + 1] & 0x3F)
+                        i += 2
+                    } else if b0 < 0xF0 {
+                        v = (b0 & 0x0F) << 12 | UInt32(bytes[i + 1] & 0x3F) << 6 | UInt32(bytes[i + 2] & 0x3F)
+                        i += 3
                     } else {
-                        septets += c
-                        if gsmUsed + c > gsmCapacity {
-                            gsmParts += 1
-                            gsmUsed = 0
-                        }
-                        gsmUsed += c
+                        v =
+                            (b0 & 0x07) << 18 | UInt32(bytes[i + 1] & 0x3F) << 12 | UInt32(bytes[i + 2] & 0x3F) << 6
+                            | UInt32(bytes[i + 3] & 0x3F)
+                        i += 4
+                    }
+                    if v >= 0x300, !skipCompositionCheck, let scalar = Unicode.Scalar(v), String.mayNeedComposition(scalar) {
+                        costsSeen |= 1 << 31
+                        return
+                    }
+                    let c = Self.septets(v, costs)
+                    septets &+= c
+                    costsSeen |= 1 &<< c
+                    if v > 0xFFFF {
+                        units &+= 2
+                        hasPair = true
+                    } else {
+                        units &+= 1
                     }
                 }
-                let u = v > 0xFFFF ? 2 : 1
-                units += u
-                if ucsUsed + u > ucsCapacity {
-                    ucsParts += 1
-                    ucsUsed = 0
-                }
-                ucsUsed += u
             }
+            if costsSeen & 1 << 31 != 0 { return nil }
+            self.septets = septets
+            self.units = units
+            isGSM = costsSeen & 1 == 0
+            if isGSM, septets > SMSEncoding.gsm7.singleSegmentCapacity {
+                let capacity = SMSEncoding.gsm7.multipartSegmentCapacity
+                gsmParts = costsSeen & 1 << 2 == 0 ? (septets + capacity - 1) / capacity : Self.gsmParts(packing: bytes)
+            }
+            if !isGSM, units > SMSEncoding.ucs2.singleSegmentCapacity {
+                let capacity = SMSEncoding.ucs2.multipartSegmentCapacity
+                ucsParts = !hasPair ? (units + capacity - 1) / capacity : Self.ucsParts(packing: bytes)
+            }
+        }
+
+        @inline(__always)
+        private static func septets(_ v: UInt32, _ costs: UnsafeBufferPointer<UInt8>) -> Int {
+            v < 0x400 ? Int(costs[Int(v)]) : (v == 0x20AC ? 2 : 0)
+        }
+
+        /// Calls `body` with each scalar value of well-formed UTF-8.
+        @inline(__always)
+        private static func forEachScalar<Bytes: RandomAccessCollection>(_ bytes: Bytes, _ body: (UInt32) -> Void)
+        where Bytes.Element == UInt8, Bytes.Index == Int {
+            var i = bytes.startIndex
+            while i < bytes.endIndex {
+                let b0 = UInt32(bytes[i])
+                if b0 < 0x80 {
+                    body(b0)
+                    i += 1
+                } else if b0 < 0xE0 {
+                    body((b0 & 0x1F) << 6 | UInt32(bytes[i + 1] & 0x3F))
+                    i += 2
+                } else if b0 < 0xF0 {
+                    body((b0 & 0x0F) << 12 | UInt32(bytes[i + 1] & 0x3F) << 6 | UInt32(bytes[i + 2] & 0x3F))
+                    i += 3
+                } else {
+                    body(
+                        (b0 & 0x07) << 18 | UInt32(bytes[i + 1] & 0x3F) << 12 | UInt32(bytes[i + 2] & 0x3F) << 6
+                            | UInt32(bytes[i + 3] & 0x3F))
+                    i += 4
+                }
+            }
+        }
+
+        /// Greedy packing into GSM-7 parts, an escape pair kept whole (the text is all GSM-7).
+        private static func gsmParts<Bytes: RandomAccessCollection>(packing bytes: Bytes) -> Int
+        where Bytes.Element == UInt8, Bytes.Index == Int {
+            let capacity = SMSEncoding.gsm7.multipartSegmentCapacity
+            var parts = 1
+            var used = 0
+            GSM7.costTable.withUnsafeBufferPointer { costs in
+                forEachScalar(bytes) { v in
+                    let c = septets(v, costs)
+                    if used + c > capacity {
+                        parts += 1
+                        used = 0
+                    }
+                    used += c
+                }
+            }
+            return parts
+        }
+
+        /// Greedy packing into UCS-2 parts, a surrogate pair kept whole.
+        private static func ucsParts<Bytes: RandomAccessCollection>(packing bytes: Bytes) -> Int
+        where Bytes.Element == UInt8, Bytes.Index == Int {
+            let capacity = SMSEncoding.ucs2.multipartSegmentCapacity
+            var parts = 1
+            var used = 0
+            forEachScalar(bytes) { v in
+                let u = v > 0xFFFF ? 2 : 1
+                if used + u > capacity {
+                    parts += 1
+                    used = 0
+                }
+                used += u
+            }
+            return parts
         }
 
         var analysis: TextAnalysis {

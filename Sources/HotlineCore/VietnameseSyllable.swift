@@ -27,12 +27,20 @@ struct VietnameseSyllable: Equatable {
     var final: String
     var tone: Tone
 
-    static let finals: Set<String> = ["", "c", "ch", "m", "n", "ng", "nh", "p", "t"]
-    static let vowels: Set<Unicode.Scalar> = ["a", "e", "i", "o", "u", "y"]
+    static func isVowel(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar {
+        case "a", "e", "i", "o", "u", "y": true
+        default: false
+        }
+    }
 
     /// True when nucleus and final make a syllable Vietnamese can write.
     var isWellFormed: Bool {
-        !nucleus.isEmpty && nucleus.count <= 3 && Self.finals.contains(final)
+        guard !nucleus.isEmpty, nucleus.count <= 3 else { return false }
+        switch final {
+        case "", "c", "ch", "m", "n", "ng", "nh", "p", "t": return true
+        default: return false
+        }
     }
 
     /// The syllable in NFC, tone placed as modern Vietnamese spelling places it.

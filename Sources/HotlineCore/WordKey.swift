@@ -4,6 +4,12 @@ struct WordKey: Hashable {
     var high: UInt64 = 0
     var count: UInt8 = 0
 
+    init(low: UInt64, high: UInt64, count: UInt8) {
+        self.low = low
+        self.high = high
+        self.count = count
+    }
+
     init?<Bytes: Collection<UInt8>>(_ bytes: Bytes) {
         guard bytes.count <= 16 else { return nil }
         var i = 0
@@ -18,53 +24,32 @@ struct WordKey: Hashable {
         self.init(Array(text.utf8))
     }
 
-    /// A cheap mix for the membership prefilter (not for Dictionary, which seeds its own).
+    /// The same key as `init?(_:)` gives, read as two words instead of byte by byte: every
+    /// word of every message is looked up. `word` must be followed by readable memory up to
+    /// 16 bytes from its start, as the reader's fixed word buffers are.
+    @inline(__always)
+    init?(padded word: UnsafeBufferPointer<UInt8>) {
+        let count = word.count
+        guard count <= 16, let start = word.baseAddress else { return nil }
+        let raw = UnsafeRawPointer(start)
+        let first = UInt64(littleEndian: raw.loadUnaligned(as: UInt64.self))
+        if count > 8 {
+            low = first
+            let second = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
+            high = second & (UInt64.max &>> UInt64(128 &- 8 &* count))
+        } else if count == 8 {
+            low = first
+        } else {
+            low = first & ~(UInt64.max &<< UInt64(8 &* count))
+        }
+        self.count = UInt8(count)
+    }
+
+    /// A cheap mix for the rule table (not for Dictionary, which seeds its own).
     @inline(__always)
     var mixed: UInt64 {
         var h = low &* 0x9E37_79B9_7F4A_7C15
         h ^= (high &+ UInt64(count)) &* 0xC2B2_AE3D_27D4_EB4F
         return h ^ (h >> 29)
     }
-}
-
-/// A 65,536-bit filter that answers "certainly not a rule word" for most words without
-/// hashing them for a dictionary.
-struct WordFilter: Sendable {
-    private var bits = [UInt64](repeating: 0, count: 1024)
-
-    init(_ keys: some Sequence<WordKey>) {
-        for key in keys {
-            let slot = Int(truncatingIfNeeded: key.mixed >> 48)
-            bits[slot >> 6] |= 1 << UInt64(slot & 63)
-        }
-    }
-
-    @inline(__always)
-    func mayContain(_ key: WordKey) -> Bool {
-        let slot = Int(truncatingIfNeeded: key.mixed >> 48)
-        return bits[slot >> 6] & (1 << UInt64(slot & 63)) != 0
-    }
-}
-
-/// Lower-casing and word-character tests for the scalars Vietnamese text uses, as tables.
-enum ScalarTables {
-    static let end: UInt32 = 0x2000
-
-    /// The lower-case scalar for each scalar below `end` (itself when it has none, or several).
-    static let lowercase: [UInt32] = {
-        (0..<end).map { v in
-            guard let scalar = Unicode.Scalar(v) else { return v }
-            let lower = scalar.properties.lowercaseMapping.unicodeScalars
-            return lower.count == 1 ? lower.first!.value : v
-        }
-    }()
-
-    /// 1 where a scalar below `end` belongs inside a word: a letter, a digit or a combining mark.
-    static let isWord: [UInt8] = {
-        (0..<end).map { v in
-            guard let scalar = Unicode.Scalar(v) else { return 0 }
-            let p = scalar.properties
-            return p.isAlphabetic || p.numericType != nil || Unaccent.isCombiningMark(v) ? 1 : 0
-        }
-    }()
 }
