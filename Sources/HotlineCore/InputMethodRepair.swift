@@ -35,7 +35,7 @@ enum InputMethodRepair {
     }
 
     /// The initial consonant `word` starts with, found by the byte matcher.
-    static func initialString(of word: [Unicode.Scalar]) -> String {
+    static func initialString(of word: some Sequence<Unicode.Scalar>) -> String {
         // At most three bytes: a temporary buffer, not an array on the heap.
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 3) { buffer in
             var count = 0
@@ -49,7 +49,7 @@ enum InputMethodRepair {
     }
 
     /// The repaired word, or nil when `word` (lower-case ASCII letters and digits) is not input-method residue.
-    static func repair(_ word: [Unicode.Scalar]) -> VietnameseSyllable? {
+    static func repair(_ word: UnsafeBufferPointer<Unicode.Scalar>) -> VietnameseSyllable? {
         guard word.count >= 2, word.count <= 12 else { return nil }
         if word.contains(where: isNumeric) {
             return vni(word)
@@ -57,16 +57,17 @@ enum InputMethodRepair {
         return telex(word)
     }
 
-    static func telex(_ word: [Unicode.Scalar]) -> VietnameseSyllable? {
+    static func telex(_ word: UnsafeBufferPointer<Unicode.Scalar>) -> VietnameseSyllable? {
         let initial = initialString(of: word)
-        var rest = word.dropFirst(initial.unicodeScalars.count)  // shares `word`'s storage
+        var start = initial.unicodeScalars.count
         var initialOut = initial
         // "gi" and "qu" lend their vowel to the nucleus when nothing else follows.
-        if (initial == "gi" || initial == "qu"), !rest.contains(where: VietnameseSyllable.isVowel) {
+        if (initial == "gi" || initial == "qu"), !word[start...].contains(where: VietnameseSyllable.isVowel) {
             initialOut = String(initial.prefix(1))
-            rest.insert(initial.unicodeScalars.last!, at: rest.startIndex)
+            start -= 1
         }
-        var nucleus: [VietnameseSyllable.Vowel] = []
+        let rest = word[start...]
+        var nucleus = Nucleus()
         var final = ""
         var tone = VietnameseSyllable.Tone.level
         var usedKey = initial == "dd"
@@ -110,12 +111,12 @@ enum InputMethodRepair {
         return syllable
     }
 
-    static func vni(_ word: [Unicode.Scalar]) -> VietnameseSyllable? {
-        let letters = word.filter { !isNumeric($0) }
+    static func vni(_ word: UnsafeBufferPointer<Unicode.Scalar>) -> VietnameseSyllable? {
+        let letters = word.lazy.filter { !isNumeric($0) }
         guard !letters.isEmpty, letters.allSatisfy({ $0.isASCII && $0.properties.isAlphabetic }) else { return nil }
         let initial = initialString(of: letters)
         var initialOut = initial
-        var nucleus: [VietnameseSyllable.Vowel] = []
+        var nucleus = Nucleus()
         var final = ""
         var tone = VietnameseSyllable.Tone.level
         var seen = 0
@@ -153,7 +154,7 @@ enum InputMethodRepair {
         }
         if (initial == "gi" || initial == "qu") && nucleus.isEmpty {
             initialOut = String(initial.prefix(1))
-            nucleus = [.init(base: initial.unicodeScalars.last!, mark: .none)]
+            nucleus = Nucleus(.init(base: initial.unicodeScalars.last!, mark: .none))
         }
         let syllable = VietnameseSyllable(initial: initialOut, nucleus: nucleus, final: final, tone: tone)
         return syllable.isWellFormed ? syllable : nil

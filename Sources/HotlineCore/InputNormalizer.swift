@@ -96,9 +96,13 @@ public struct InputNormalizer: Sendable {
     /// every word.
     @inline(never)
     func emitUnusual<Sink: PieceSink>(_ word: UnsafeBufferPointer<UInt8>, into sink: inout Sink) {
-        let scalars = word.map { Unicode.Scalar($0) }
-        if let syllable = InputMethodRepair.repair(scalars) { return sink.emit(.syllable(syllable)) }
-        if let swapped = applySwaps(scalars) {
+        // Words here are at most `maxWordBytes` ASCII bytes: their scalars fit on the stack.
+        let repaired = withUnsafeTemporaryAllocation(of: Unicode.Scalar.self, capacity: word.count) { scalars in
+            for (i, byte) in word.enumerated() { scalars.initializeElement(at: i, to: Unicode.Scalar(byte)) }
+            return InputMethodRepair.repair(UnsafeBufferPointer(scalars))
+        }
+        if let syllable = repaired { return sink.emit(.syllable(syllable)) }
+        if let swapped = applySwaps(word.map { Unicode.Scalar($0) }) {
             switch swapped {
             case .bytes(let bytes): return bytes.withUnsafeBufferPointer { sink.emit(.typed($0)) }
             case .syllable(let syllable): return sink.emit(.syllable(syllable))
@@ -128,7 +132,7 @@ public struct InputNormalizer: Sendable {
             candidate.replaceSubrange(range, with: swap.to)
             let bytes = candidate.map { UInt8(truncatingIfNeeded: $0.value) }
             if bytes.withUnsafeBufferPointer({ VietnameseSyllable.isPlain($0) }) { return .bytes(bytes) }
-            if let syllable = InputMethodRepair.repair(candidate) { return .syllable(syllable) }
+            if let syllable = candidate.withUnsafeBufferPointer({ InputMethodRepair.repair($0) }) { return .syllable(syllable) }
         }
         return nil
     }

@@ -23,7 +23,7 @@ struct VietnameseSyllable: Equatable {
     }
 
     var initial: String
-    var nucleus: [Vowel]
+    var nucleus: Nucleus
     var final: String
     var tone: Tone
 
@@ -36,7 +36,7 @@ struct VietnameseSyllable: Equatable {
 
     /// True when nucleus and final make a syllable Vietnamese can write.
     var isWellFormed: Bool {
-        guard !nucleus.isEmpty, nucleus.count <= 3 else { return false }
+        guard !nucleus.isEmpty, !nucleus.overflowed else { return false }
         switch final {
         case "", "c", "ch", "m", "n", "ng", "nh", "p", "t": return true
         default: return false
@@ -70,8 +70,9 @@ struct VietnameseSyllable: Equatable {
         switch nucleus.count {
         case 1: return 0
         case 2:
-            let pair = String(String.UnicodeScalarView(nucleus.map(\.base)))
-            return !final.isEmpty || ["oa", "oe", "uy"].contains(pair) ? 1 : 0
+            let (first, second) = (nucleus[0].base, nucleus[1].base)
+            let tight = (first == "o" && (second == "a" || second == "e")) || (first == "u" && second == "y")  // oa, oe, uy
+            return !final.isEmpty || tight ? 1 : 0
         default: return 1
         }
     }
