@@ -49,7 +49,6 @@ let package = Package(
             name: "HotlineServer",
             dependencies: [
                 "HotlineCore", "Gateways", "Storage", "HotlineDispatch",
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Yams", package: "Yams"),

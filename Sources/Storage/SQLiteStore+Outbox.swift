@@ -97,10 +97,11 @@ extension SQLiteStore {
             let kind = try String.fetchOne(db, sql: "SELECT kind FROM outbox WHERE id = ?", arguments: [item.id]) ?? ""
             switch outcome {
             case .delivered(let detail), .settled(let detail):
+                let settled = if case .settled = outcome { true } else { false }
                 try db.execute(
                     sql: "UPDATE outbox SET status = ?, delivered_at = ?, last_error = NULL, claimed_until = NULL WHERE id = ?",
-                    arguments: [outcome == .settled(detail: detail) ? "settled" : "delivered", now, item.id])
-                if let reference, kind == "escalation" {
+                    arguments: [settled ? "settled" : "delivered", now, item.id])
+                if let reference, kind == "escalation", !settled {
                     try Self.addEvent(db, reference: reference, at: now, kind: "escalation_delivered", detail: detail)
                 }
             case .sent(let gatewayMessageID):
