@@ -18,12 +18,13 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // Pure domain: text, phone numbers, flows, the conversation engine. Foundation only.
         .target(name: "HotlineCore"),
         // One adapter per gateway kind, working on plain request values.
-        .target(name: "Gateways", dependencies: ["HotlineCore"]),
+        .target(name: "Gateways", dependencies: ["HotlineCore", .product(name: "Crypto", package: "swift-crypto")]),
         // What the service persists, and the SQLite implementation.
         .target(
             name: "Storage",
@@ -51,6 +52,7 @@ let package = Package(
                 "HotlineCore", "Gateways", "Storage", "HotlineDispatch",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -5,13 +5,17 @@ import HotlineCore
 /// linkId`; delivery reports are a form POST with `id, status, phoneNumber, failureReason`
 /// (to the same URL or another; told apart by their fields). The reply to either is a bare
 /// 200: replies to the person go out through the send API (`/version1/messaging`).
-public struct AfricasTalkingSMS: Sendable {
+public struct AfricasTalkingSMS: SMSAdapter {
     public static let mediaType = "application/x-www-form-urlencoded"
     public static let defaultSendURL = "https://api.africastalking.com/version1/messaging"
 
     public init() {}
 
-    public func parse(_ request: GatewayRequest) throws(GatewayError) -> SMSEvent {
+    public func parse(_ request: GatewayRequest) throws(GatewayError) -> [SMSEvent] {
+        [try event(request)]
+    }
+
+    public func event(_ request: GatewayRequest) throws(GatewayError) -> SMSEvent {
         guard request.method == "POST" else {
             throw GatewayError(status: 405, reason: "Africa's Talking posts SMS and delivery reports; got \(request.method)")
         }
@@ -19,24 +23,12 @@ public struct AfricasTalkingSMS: Sendable {
             throw .unsupportedMediaType(request.mediaType, expected: Self.mediaType)
         }
         let form = try FormFields(query: request.query, body: request.body)
-        let id = try form.required("id")
-        guard !id.isEmpty, id.utf8.count <= 128 else {
-            throw GatewayError(status: 400, reason: "field 'id' must hold 1 to 128 characters")
-        }
+        let id = try checkedID(try form.required("id"), field: "id")
         if form["from"] == nil, let status = form["status"] {
             return .deliveryReport(DeliveryReport(gatewayMessageID: id, status: Self.deliveryStatus(status), detail: status))
         }
-        let rawFrom = try form.required("from")
-        let from: PhoneNumber
-        do {
-            from = try PhoneNumber(parsing: rawFrom)
-        } catch {
-            throw GatewayError(status: 400, reason: "field 'from': \(error)")
-        }
-        let text = try form.required("text")
-        guard text.utf8.count <= 8 * 1024 else {
-            throw GatewayError(status: 400, reason: "field 'text' is over 8 KiB; an SMS conversation message is far shorter")
-        }
+        let from = try parsePhone(try form.required("from"), field: "from")
+        let text = try checkedText(try form.required("text"), field: "text")
         return .message(
             InboundSMS(
                 messageID: id, from: from, to: form["to"] ?? "", text: text,
@@ -58,31 +50,21 @@ public struct AfricasTalkingSMS: Sendable {
         return (try? Date(normal.hasSuffix("Z") ? normal : normal + "Z", strategy: .iso8601))
     }
 
-    /// The answer to an incoming message or report: the reply goes out separately.
-    public func acknowledge() -> GatewayResponse {
-        GatewayResponse(body: "")
-    }
-
     /// A send through `POST /version1/messaging`. AT splits and bills long texts itself.
-    public func sendRequest(url: String, username: String, apiKey: String, from: String?, to: PhoneNumber, text: String)
-        -> OutboundHTTPRequest
-    {
-        var fields = [("username", username), ("to", to.value), ("message", text)]
-        if let from, !from.isEmpty { fields.append(("from", from)) }
+    public func sendRequest(_ message: OutboundText, account: SendAccount) -> OutboundHTTPRequest {
+        var fields = [("username", account.username), ("to", message.to.value), ("message", message.text)]
+        if let from = account.from { fields.append(("from", from)) }
         return OutboundHTTPRequest(
-            method: "POST", url: url,
+            method: "POST", url: account.url,
             headers: [
-                ("apiKey", apiKey), ("Accept", "application/json"), ("Content-Type", Self.mediaType),
+                ("apiKey", account.secret), ("Accept", "application/json"), ("Content-Type", Self.mediaType),
             ],
             body: FormEncoding.encode(fields))
     }
 
     /// `{"SMSMessageData":{"Recipients":[{"status":"Success","messageId":"ATXid_..."}]}}`.
-    public func readSendResponse(status: Int, body: [UInt8]) -> SendOutcome {
-        if status == 429 || status >= 500 { return .retry("HTTP \(status)") }
-        guard (200..<300).contains(status) else {
-            return .failed("HTTP \(status): \(String(decoding: body.prefix(200), as: UTF8.self))")
-        }
+    public func readSendResponse(status: Int, body: [UInt8], reference: String) -> SendOutcome {
+        if let failure = Self.httpFailure(status: status, body: body) { return failure }
         struct Reply: Decodable {
             struct Data: Decodable { var Recipients: [Recipient] }
             struct Recipient: Decodable {

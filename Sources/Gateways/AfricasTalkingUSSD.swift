@@ -4,7 +4,7 @@ import HotlineCore
 /// networkCode, text`, where `text` holds every answer so far joined by `*` (empty at the
 /// start). The reply is `text/plain`, `CON <screen>` to continue or `END <screen>` to close.
 /// The same URL may receive the end-of-session notification (`status`, `durationInMillis`).
-public struct AfricasTalkingUSSD: Sendable {
+public struct AfricasTalkingUSSD: USSDAdapter {
     public static let mediaType = "application/x-www-form-urlencoded"
 
     public init() {}

@@ -3,6 +3,8 @@
 public struct FormFields: Sendable {
     public static let mediaType = "application/x-www-form-urlencoded"
     private var values: [String: String] = [:]
+    /// Every field in arrival order with its name as sent: signatures are computed over these.
+    public private(set) var pairs: [(name: String, value: String)] = []
 
     public init(query: String, body: [UInt8]) throws(GatewayError) {
         try add(Array(query.utf8))
@@ -24,6 +26,7 @@ public struct FormFields: Sendable {
             let value = parts.count > 1 ? try Self.decode(parts[1]) : ""
             guard !name.isEmpty else { continue }
             values[name] = value
+            pairs.append((try Self.decode(parts[0]), value))
         }
     }
 

@@ -42,10 +42,32 @@ public struct DeliveryReport: Sendable, Equatable {
     }
 }
 
+/// One part of a long message the gateway delivers part by part (Vonage `concat`, a Kannel
+/// UDH): the parts are joined before the conversation sees them.
+public struct MessagePart: Sendable, Equatable {
+    /// This part as received: its own id, and its piece of the text.
+    public var message: InboundSMS
+    /// The concatenation reference; unique per sender only.
+    public var reference: String
+    public var total: Int
+    /// 1-based.
+    public var index: Int
+
+    public init(message: InboundSMS, reference: String, total: Int, index: Int) {
+        self.message = message
+        self.reference = reference
+        self.total = total
+        self.index = index
+    }
+}
+
 /// What an SMS webhook carried.
 public enum SMSEvent: Sendable, Equatable {
     case message(InboundSMS)
+    case part(MessagePart)
     case deliveryReport(DeliveryReport)
+    /// Acknowledged and dropped, with why (a binary SMS, a channel test ping).
+    case ignored(String)
 }
 
 /// An HTTP request to a gateway's send API, built without any HTTP client so it is tested as

@@ -201,7 +201,7 @@ public final class OutboxDispatcher: Service, Sendable {
         guard let sender = senders[message.gatewayID] else {
             return .failed(error: "no SMS sender for gateway '\(message.gatewayID)'")
         }
-        switch await sender.send(to: message.to, text: message.text) {
+        switch await sender.send(to: message.to, text: message.text, reference: OutboundReference.make(outboxID: item.id)) {
         case .accepted(let id):
             return .sent(gatewayMessageID: id)
         case .retry(let error):

@@ -4,7 +4,8 @@ import HotlineCore
 
 /// Sends one SMS through one gateway's API.
 public protocol SMSSender: Sendable {
-    func send(to: PhoneNumber, text: String) async -> SendOutcome
+    /// `reference` is our id for the message (`hl-<outbox id>`), which delivery reports echo.
+    func send(to: PhoneNumber, text: String, reference: String) async -> SendOutcome
 }
 
 /// A gateway's send API driven by its adapter: the adapter builds the request and reads the
@@ -12,48 +13,35 @@ public protocol SMSSender: Sendable {
 /// (retried), so setting the variable and restarting delivers what was queued.
 public struct GatewaySender: SMSSender {
     let transport: HTTPTransport
+    let adapter: any SMSAdapter
     let gatewayName: String
-    let secret: String?
+    let account: SendAccount?
     let secretEnv: String
     let timeout: TimeInterval
-    let build: @Sendable (_ secret: String, _ to: PhoneNumber, _ text: String) -> OutboundHTTPRequest
-    let read: @Sendable (_ status: Int, _ body: [UInt8]) -> SendOutcome
 
-    public func send(to: PhoneNumber, text: String) async -> SendOutcome {
-        guard let secret, !secret.isEmpty else {
+    /// `account` is nil while the secret's variable is unset.
+    public init(
+        transport: HTTPTransport, adapter: any SMSAdapter, gatewayName: String, account: SendAccount?, secretEnv: String,
+        timeout: TimeInterval = 10
+    ) {
+        self.transport = transport
+        self.adapter = adapter
+        self.gatewayName = gatewayName
+        self.account = account
+        self.secretEnv = secretEnv
+        self.timeout = timeout
+    }
+
+    public func send(to: PhoneNumber, text: String, reference: String) async -> SendOutcome {
+        guard let account else {
             return .retry("\(secretEnv) is not set; cannot send through \(gatewayName)")
         }
         do {
-            let reply = try await transport.send(build(secret, to, text), timeout: timeout)
-            return read(reply.status, reply.body)
+            let request = adapter.sendRequest(OutboundText(to: to, text: text, reference: reference), account: account)
+            let reply = try await transport.send(request, timeout: timeout)
+            return adapter.readSendResponse(status: reply.status, body: reply.body, reference: reference)
         } catch {
             return .retry("transport: \(String(describing: type(of: error)))")
         }
-    }
-
-    /// Africa's Talking's `POST /version1/messaging`.
-    public static func africasTalking(
-        transport: HTTPTransport, url: String, username: String, apiKey: String?, apiKeyEnv: String, from: String?,
-        timeout: TimeInterval = 10
-    ) -> GatewaySender {
-        let adapter = AfricasTalkingSMS()
-        return GatewaySender(
-            transport: transport, gatewayName: "Africa's Talking", secret: apiKey, secretEnv: apiKeyEnv, timeout: timeout,
-            build: { key, to, text in adapter.sendRequest(url: url, username: username, apiKey: key, from: from, to: to, text: text) },
-            read: { adapter.readSendResponse(status: $0, body: $1) })
-    }
-
-    /// Kannel's `GET /cgi-bin/sendsms` on the smsbox.
-    public static func kannel(
-        transport: HTTPTransport, url: String, username: String, password: String?, passwordEnv: String, from: String?,
-        timeout: TimeInterval = 10
-    ) -> GatewaySender {
-        let adapter = Kannel()
-        return GatewaySender(
-            transport: transport, gatewayName: "Kannel", secret: password, secretEnv: passwordEnv, timeout: timeout,
-            build: { password, to, text in
-                adapter.sendRequest(url: url, username: username, password: password, from: from, to: to, text: text)
-            },
-            read: { adapter.readSendResponse(status: $0, body: $1) })
     }
 }

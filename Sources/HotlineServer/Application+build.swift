@@ -1,4 +1,5 @@
 import Foundation
+import Gateways
 import HotlineCore
 import HotlineDispatch
 import Hummingbird
@@ -19,6 +20,7 @@ public struct ListenOptions: Sendable {
 /// The router with every route the service answers; tests drive it directly.
 public func buildRouter(
     config: HotlineConfig, store: any Store, logger: Logger, tokens: OperatorTokens = OperatorTokens([]),
+    environment: ServiceEnvironment = ServiceEnvironment([:]), metrics: HotlineMetrics = HotlineMetrics(),
     wake: @escaping @Sendable () -> Void = {}, now: @escaping @Sendable () -> Date = { Date() }
 ) -> Router<HotlineRequestContext> {
     let router = Router(context: HotlineRequestContext.self)
@@ -26,14 +28,22 @@ public func buildRouter(
     let engine = config.makeEngine()
     let gateways = Dictionary(uniqueKeysWithValues: config.gateways.map { ($0.id, $0) })
     let ussd = USSDTurnHandler(engine: engine, store: store, service: config.service, logger: logger)
-    let sms = SMSTurnHandler(
-        engine: engine, store: store, service: config.service, logger: logger,
-        onCall: Set(config.escalation.alerts.ladder.flatMap(\.phones)))
-    WebhookController(gateways: gateways, ussd: ussd, sms: sms, store: store, wake: wake, now: now).addRoutes(to: router)
+    WebhookController(
+        gateways: gateways, adapters: gateways.mapValues(GatewayAdapter.init), auths: environment.webhookAuths(config, logger: logger),
+        ussd: ussd, sms: makeSMSHandler(config: config, store: store, logger: logger), store: store, metrics: metrics, wake: wake,
+        now: now
+    ).addRoutes(to: router)
     HealthController(store: store, gatewayCount: config.gateways.count).addRoutes(to: router)
+    metrics.addRoutes(to: router)
     let api = router.group("/api/v1").add(middleware: OperatorAuthMiddleware(tokens: tokens))
     OperatorController(store: store, gateways: gateways, wake: wake, now: now).addRoutes(to: api)
     return router
+}
+
+func makeSMSHandler(config: HotlineConfig, store: any Store, logger: Logger) -> SMSTurnHandler {
+    SMSTurnHandler(
+        engine: config.makeEngine(), store: store, service: config.service, logger: logger,
+        onCall: Set(config.escalation.alerts.ladder.flatMap(\.phones)))
 }
 
 /// Secrets and endpoints the configuration names by environment variable.
@@ -64,25 +74,49 @@ public struct ServiceEnvironment: Sendable {
         return OperatorTokens(tokens)
     }
 
-    /// One sender per SMS gateway, with its API key (nil when unset: sends wait and say why).
+    /// One sender per SMS gateway, with its secret (nil when unset: sends wait and say why).
     public func smsSenders(_ config: HotlineConfig, transport: HTTPTransport) -> [String: any SMSSender] {
         var senders: [String: any SMSSender] = [:]
         for gateway in config.gateways {
-            guard let send = gateway.send else { continue }
-            switch gateway.kind {
-            case .africastalkingSMS:
-                senders[gateway.id] = GatewaySender.africasTalking(
-                    transport: transport, url: send.url, username: send.username, apiKey: self[send.apiKeyEnv], apiKeyEnv: send.apiKeyEnv,
-                    from: send.from)
-            case .kannel:
-                senders[gateway.id] = GatewaySender.kannel(
-                    transport: transport, url: send.url, username: send.username, password: self[send.apiKeyEnv],
-                    passwordEnv: send.apiKeyEnv, from: send.from)
-            case .africastalkingUSSD:
-                continue
+            guard let send = gateway.send, let url = gateway.sendURL, case .sms(let adapter) = GatewayAdapter(gateway) else { continue }
+            let account = self[send.apiKeyEnv].map {
+                SendAccount(url: url, username: send.username, secret: $0, from: send.from, statusCallback: gateway.publicURL)
             }
+            senders[gateway.id] = GatewaySender(
+                transport: transport, adapter: adapter, gatewayName: gateway.kind.displayName, account: account, secretEnv: send.apiKeyEnv)
         }
         return senders
+    }
+
+    /// What each gateway's webhook must prove, with the secrets its variables hold. A named
+    /// variable that is unset leaves that check off, loudly: refusing every message of a
+    /// misconfigured gateway would lose children's messages, not protect them.
+    public func webhookAuths(_ config: HotlineConfig, logger: Logger) -> [String: WebhookAuth] {
+        var auths: [String: WebhookAuth] = [:]
+        for gateway in config.gateways {
+            guard let section = gateway.auth else { continue }
+            var auth = WebhookAuth(allowedNetworks: section.allowIPs.compactMap(IPNetwork.init))
+            for name in section.secretVariables where self[name] == nil {
+                logger.warning(
+                    "a webhook secret is not set: this check is OFF until it is",
+                    metadata: ["gateway": "\(gateway.id)", "variable": "\(name)"])
+            }
+            if let name = section.signatureSecretEnv, let secret = self[name] {
+                auth.signature =
+                    gateway.kind == .twilio
+                    ? .twilio(authToken: secret, publicURL: gateway.publicURL) : .vonage(secret: secret, method: section.signatureMethod)
+            }
+            if let name = section.sharedSecretEnv, let secret = self[name] {
+                auth.sharedSecret = secret
+                auth.sharedSecretQuery = section.sharedSecretQuery
+                auth.sharedSecretHeader = section.sharedSecretHeader ?? (section.sharedSecretQuery == nil ? "X-Hotline-Secret" : nil)
+            }
+            if let username = section.basicUsername, let name = section.basicPasswordEnv, let password = self[name] {
+                auth.basicAuth = (username, password)
+            }
+            if auth.checksSomething { auths[gateway.id] = auth }
+        }
+        return auths
     }
 }
 
@@ -112,12 +146,18 @@ public func buildApplication(
     if tokens.isEmpty {
         logger.warning("no operator token is set: the operator API refuses every request (set HOTLINE_OPERATOR_TOKEN for development)")
     }
+    let metrics = HotlineMetrics()
+    let sms = makeSMSHandler(config: config, store: store, logger: logger)
+    let gateways = Dictionary(uniqueKeysWithValues: config.gateways.map { ($0.id, $0) })
     return Application(
-        router: buildRouter(config: config, store: store, logger: logger, tokens: tokens, wake: { dispatcher.wake() }),
+        router: buildRouter(
+            config: config, store: store, logger: logger, tokens: tokens, environment: environment, metrics: metrics,
+            wake: { dispatcher.wake() }),
         configuration: .init(address: .hostname(listen.host, port: listen.port), serverName: "hotline-gateway"),
         services: [
             SessionExpiryService(
-                store: store, sessions: config.service.sessions, interval: .seconds(30), logger: logger, wake: { dispatcher.wake() }),
+                store: store, sessions: config.service.sessions, interval: .seconds(30), logger: logger, wake: { dispatcher.wake() },
+                partSets: PartSetSweeper(store: store, gateways: gateways, sms: sms, logger: logger)),
             dispatcher,
         ],
         onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? listen.port) },

@@ -1,4 +1,5 @@
 import Foundation
+import Gateways
 import HotlineCore
 import HotlineDispatch
 import Yams
@@ -83,6 +84,7 @@ public enum ConfigLoader {
 
         var gateways: [GatewayConfig] = []
         var gatewayFiles: [String: String] = [:]
+        var gatewayPaths: [String: String] = [:]
         for file in yamlFiles(in: root.appendingPathComponent("gateways")) {
             let name = display(directory, "gateways/\(file.lastPathComponent)")
             guard let gateway: GatewayConfig = decodeFile(file.path, displayName: name, issues: &issues) else { continue }
@@ -95,6 +97,7 @@ public enum ConfigLoader {
                     ConfigIssue(file: name, key: "id", message: "'\(gateway.id)' is already used by \(other); ids must be unique"))
             } else {
                 gatewayFiles[gateway.id] = name
+                gatewayPaths[gateway.id] = file.path
                 gateways.append(gateway)
             }
         }
@@ -158,6 +161,15 @@ public enum ConfigLoader {
             if let target = gateway.smsGateway, !gateways.contains(where: { $0.id == target && $0.kind.canSendSMS }) {
                 issues.append(
                     ConfigIssue(file: name, key: "sms_gateway", message: "'\(target)' is not a configured SMS gateway"))
+            }
+            issues += Self.gatewayIssues(gateway, file: name).map { issue in
+                var located = issue
+                if located.line == nil, let key = issue.key, let path = gatewayPaths[gateway.id] {
+                    // The key's own line, or its section's when the key is missing.
+                    let parts = key.split(separator: ".").map(String.init)
+                    located.line = Self.line(in: path, path: parts) ?? Self.line(in: path, path: Array(parts.dropLast()))
+                }
+                return located
             }
         }
 
@@ -260,11 +272,72 @@ public enum ConfigLoader {
         }
     }
 
+    /// What a gateway file must hold for its kind to work.
+    static func gatewayIssues(_ gateway: GatewayConfig, file name: String) -> [ConfigIssue] {
+        var issues: [ConfigIssue] = []
+        if gateway.kind == .genericSMS && gateway.format == nil {
+            issues.append(
+                ConfigIssue(
+                    file: name, key: "format",
+                    message: "a generic-sms gateway needs `format:` (body: form|json|xml, from, text, and id if the platform sends one)"))
+        }
+        if gateway.kind == .genericUSSD && gateway.ussdFormat == nil {
+            issues.append(
+                ConfigIssue(
+                    file: name, key: "ussd_format", message: "a generic-ussd gateway needs `ussd_format:` (session_id, phone, text)"))
+        }
+        if gateway.kind.canSendSMS, gateway.reply == .sync, GatewayAdapter(gateway).sms?.repliesInResponse != true {
+            issues.append(
+                ConfigIssue(
+                    file: name, key: "reply",
+                    message: "\(gateway.kind.displayName) cannot carry a reply in the webhook response; use reply: api"
+                        + (gateway.kind == .genericSMS ? " (or put {reply} in format.response_body)" : "")))
+        }
+        if gateway.send != nil && gateway.sendURL == nil {
+            issues.append(
+                ConfigIssue(file: name, key: "send.url", message: "\(gateway.kind.displayName) has no public send API; set its URL"))
+        }
+        if let auth = gateway.auth {
+            if auth.signatureSecretEnv != nil && gateway.kind != .twilio && gateway.kind != .vonage {
+                issues.append(
+                    ConfigIssue(
+                        file: name, key: "auth.signature_secret_env",
+                        message: "only Twilio and Vonage sign their webhooks; use shared_secret_env, basic_username or allow_ips"))
+            }
+            if gateway.kind == .twilio && auth.signatureSecretEnv != nil && gateway.publicURL == nil {
+                issues.append(
+                    ConfigIssue(
+                        file: name, key: "public_url",
+                        message: "Twilio signs the URL it called; behind a proxy set public_url to that URL, or signatures will not match",
+                        severity: .warning))
+            }
+            for entry in auth.allowIPs where IPNetwork(entry) == nil {
+                issues.append(
+                    ConfigIssue(file: name, key: "auth.allow_ips", message: "'\(entry)' is not an address or CIDR range (10.0.0.0/8)"))
+            }
+            if (auth.basicUsername == nil) != (auth.basicPasswordEnv == nil) {
+                issues.append(
+                    ConfigIssue(file: name, key: "auth", message: "Basic authentication needs both basic_username and basic_password_env"))
+            }
+        }
+        for (key, value) in [
+            ("dedupe_window_seconds", gateway.dedupeWindowSeconds), ("multipart_timeout_seconds", gateway.multipartTimeoutSeconds),
+            ("max_parts", gateway.maxParts),
+        ]
+        where value < 1 {
+            issues.append(ConfigIssue(file: name, key: key, message: "must be at least 1"))
+        }
+        return issues
+    }
+
     /// Expected values for keys whose type is a closed set, so the message can list them.
     static let choices: [String: [String]] = [
         "encoding": EncodingPolicy.allCases.map(\.rawValue),
         "kind": GatewayKind.allCases.map(\.rawValue),
         "reply": ReplyMode.allCases.map(\.rawValue),
+        "signature_method": VonageSignature.Method.allCases.map(\.rawValue),
+        "body": GenericFormat.BodyType.allCases.map(\.rawValue),
+        "send_body": GenericFormat.BodyType.allCases.map(\.rawValue),
         "type": FlowNode.Kind.allCases.map(\.rawValue),
         "priority": Priority.allCases.map(\.rawValue),
     ]

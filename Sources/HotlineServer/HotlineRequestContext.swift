@@ -7,9 +7,12 @@ public struct HotlineRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     /// Set by the operator API's authentication, for the audit trail.
     public var operatorID: String? = nil
+    /// The socket peer's address, for a gateway's IP allow-list (nil in router tests).
+    public let remoteAddress: String?
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
+        remoteAddress = source.channel.remoteAddress?.ipAddress
     }
 
     /// Gateways post a few hundred bytes; anything near this is not a message.

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import Gateways
 import HotlineCore
@@ -29,12 +30,16 @@ struct SMSTurnHandler: Sendable {
             let reply = try await acknowledge(reference, sms: sms, gateway: gateway, now: now)
             return Outcome(processed: true, syncReply: reply ?? "")
         }
-        // Without a gateway message id (Kannel without %I) there is nothing to recognise a
-        // retry by: the message is processed.
-        let messageID = sms.messageID.isEmpty ? nil : sms.messageID
+        // Without a gateway message id (Kannel without %I, some aggregators), a retry is
+        // recognised by its fingerprint: for good when the gateway stamped the message's time,
+        // otherwise within the gateway's window, since a person may send the same "1" again.
+        let messageID = sms.messageID.isEmpty ? Self.fingerprint(sms, gateway: gateway) : sms.messageID
+        let window: TimeInterval? =
+            sms.messageID.isEmpty && sms.receivedAt == nil ? TimeInterval(gateway.dedupeWindowSeconds) : nil
         let turn = InboundTurn(
-            gatewayID: gateway.id, channel: .sms, externalSessionID: "sms:\(messageID ?? UUID().uuidString)", phone: sms.from,
-            rawText: sms.text, receivedAt: now, resumeWindow: TimeInterval(service.sessions.resumeHours * 3600), messageID: messageID)
+            gatewayID: gateway.id, channel: .sms, externalSessionID: "sms:\(UUID().uuidString)", phone: sms.from,
+            rawText: sms.text, receivedAt: now, resumeWindow: TimeInterval(service.sessions.resumeHours * 3600), messageID: messageID,
+            duplicateWindow: window)
         let result = try await store.recordTurn(turn, referencePrefix: service.caseReferencePrefix) {
             [engine, service] turnContext, reference in
             Self.decide(
@@ -72,10 +77,30 @@ struct SMSTurnHandler: Sendable {
         }
         let rendered = gateway.encoding.renderSMS(step.screen.text)
         let queued =
-            gateway.reply == .api ? [OutboundSMS(gatewayID: gateway.id, to: sms.from, text: rendered.text, purpose: .conversation)] : []
+            gateway.reply == .api
+            ? Self.messages(rendered.text, maxParts: gateway.maxParts).map {
+                OutboundSMS(gatewayID: gateway.id, to: sms.from, text: $0, purpose: .conversation)
+            } : []
         return TurnDecision(
             state: step.state, reply: StoredReply(text: rendered.text, continues: step.screen.continues), inboundText: sms.text,
             effects: effects, messages: queued)
+    }
+
+    /// A reply longer than the gateway's `max_parts` goes as several messages, each within it.
+    static func messages(_ text: String, maxParts: Int) -> [String] {
+        let parts = SMSText.split(text)
+        guard parts.count > max(1, maxParts) else { return [text] }
+        return stride(from: 0, to: parts.count, by: max(1, maxParts)).map {
+            parts[$0..<min($0 + max(1, maxParts), parts.count)].joined()
+        }
+    }
+
+    /// Stands in for a missing gateway id: the same sender, recipient, text and gateway time
+    /// give the same key. Hashed, so neither number nor text is stored in it.
+    static func fingerprint(_ sms: InboundSMS, gateway: GatewayConfig) -> String {
+        let time = sms.receivedAt.map { String($0.timeIntervalSince1970) } ?? ""
+        let digest = SHA256.hash(data: Data("\(gateway.id)\u{1F}\(sms.from.value)\u{1F}\(sms.to)\u{1F}\(sms.text)\u{1F}\(time)".utf8))
+        return "fp:" + digest.prefix(16).map { String(format: "%02x", $0) }.joined()
     }
 
     /// Returns the confirmation when the gateway replies in the response, nil otherwise.

@@ -12,6 +12,8 @@ struct SessionExpiryService: Service {
     let logger: Logger
     /// Expiry may escalate a kept report: the dispatcher should not wait for its next poll.
     var wake: @Sendable () -> Void = {}
+    /// Long messages whose parts stopped arriving.
+    var partSets: PartSetSweeper? = nil
 
     func run() async throws {
         await cancelWhenGracefulShutdown {
@@ -24,6 +26,7 @@ struct SessionExpiryService: Service {
     }
 
     func sweep() async {
+        if let partSets, await partSets.sweep(now: Date()) > 0 { wake() }
         do {
             let count = try await store.expireIdleSessions(
                 now: Date(), ussdIdle: TimeInterval(sessions.ussdTimeoutSeconds), smsIdle: TimeInterval(sessions.smsTimeoutHours * 3600))
@@ -34,5 +37,37 @@ struct SessionExpiryService: Service {
         } catch {
             logger.error("session expiry failed; will retry", metadata: ["error": "\(String(describing: type(of: error)))"])
         }
+    }
+}
+
+/// Processes long messages whose parts stopped arriving (with what arrived), and complete
+/// ones a crash left between storing the last part and processing the whole.
+struct PartSetSweeper: Sendable {
+    let store: any Store
+    let gateways: [String: GatewayConfig]
+    let sms: SMSTurnHandler
+    let logger: Logger
+
+    /// How many messages it processed.
+    func sweep(now: Date) async -> Int {
+        let shortest = gateways.values.map(\.multipartTimeoutSeconds).min() ?? 60
+        var processed = 0
+        do {
+            for set in try await store.partSetsDue(before: now.addingTimeInterval(-TimeInterval(shortest))) {
+                guard var gateway = gateways[set.gatewayID] else { continue }
+                guard set.isComplete || set.firstReceivedAt <= now.addingTimeInterval(-TimeInterval(gateway.multipartTimeoutSeconds))
+                else { continue }
+                // Nobody waits on a webhook response now: the reply goes through the send API.
+                if gateway.send != nil { gateway.reply = .api }
+                if try await sms.handle(set.message, gateway: gateway, now: now).processed { processed += 1 }
+                try await store.deletePartSet(set)
+                logger.notice(
+                    "long message processed after its parts stopped arriving",
+                    metadata: ["gateway": "\(set.gatewayID)", "parts": "\(set.partsReceived)/\(set.total)"])
+            }
+        } catch {
+            logger.error("joining message parts failed; will retry", metadata: ["error": "\(String(describing: type(of: error)))"])
+        }
+        return processed
     }
 }

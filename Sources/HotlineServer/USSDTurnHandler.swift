@@ -14,14 +14,19 @@ struct USSDTurnHandler: Sendable {
     let logger: Logger
 
     func handle(_ request: USSDRequest, gateway: GatewayConfig, now: Date) async throws -> TurnResult {
+        // The store recognises a retried hit by this key: the whole history for cumulative
+        // gateways; the gateway's sequence and the answer for the others (without a sequence,
+        // every hit is new: a repeated "1" is more likely an answer than a retry).
+        let key = request.cumulative ? request.text : "\(request.sequence ?? UUID().uuidString)\u{1F}\(request.text)"
         let turn = InboundTurn(
             gatewayID: gateway.id, channel: .ussd, externalSessionID: request.sessionID, phone: request.phone,
-            rawText: request.text, receivedAt: now, resumeWindow: TimeInterval(service.sessions.resumeHours * 3600))
+            rawText: key, receivedAt: now, resumeWindow: TimeInterval(service.sessions.resumeHours * 3600))
         let result = try await store.recordTurn(turn, referencePrefix: service.caseReferencePrefix) {
             [engine, service] turnContext, reference in
             Self.decide(
-                session: turnContext.session, unfinished: turnContext.unfinished, text: request.text, gateway: gateway, engine: engine,
-                service: service, context: StepContext(now: now, newCaseReference: reference, variables: service.screenVariables))
+                session: turnContext.session, unfinished: turnContext.unfinished, text: request.text, cumulative: request.cumulative,
+                gateway: gateway, engine: engine, service: service,
+                context: StepContext(now: now, newCaseReference: reference, variables: service.screenVariables))
         }
         logger.info(
             "ussd turn",
@@ -34,13 +39,16 @@ struct USSDTurnHandler: Sendable {
 
     /// Pure: what this hit means for the session. Runs inside the write transaction.
     static func decide(
-        session: StoredSession?, unfinished: UnfinishedReport? = nil, text: String, gateway: GatewayConfig, engine: ConversationEngine,
-        service: ServiceConfig,
-        context: StepContext
+        session: StoredSession?, unfinished: UnfinishedReport? = nil, text: String, cumulative: Bool = true, gateway: GatewayConfig,
+        engine: ConversationEngine, service: ServiceConfig, context: StepContext
     ) -> TurnDecision {
         var inputs: [ConversationInput]
         let answers: [String]
-        if let session {
+        if !cumulative {
+            // The first hit carries the dialled code, later ones the latest answer only.
+            answers = session == nil ? [] : [text]
+            inputs = session == nil ? [unfinished.map { .startWithUnfinished($0) } ?? .start] : [.text(text)]
+        } else if let session {
             answers = USSDInput.newInputs(cumulative: text, processed: session.processedText)
             inputs = answers.map { .text($0) }
             // The history went back to empty: the gateway restarted the menu.

@@ -6,12 +6,16 @@ import Logging
 import NIOCore
 import Storage
 
-/// `POST /webhooks/{gateway}`: hands each request to the adapter of the gateway it names.
+/// `/webhooks/{gateway}`: checks the request comes from the gateway it names, hands it to that
+/// gateway's adapter, and answers only once what it carried is on disk.
 struct WebhookController: Sendable {
     let gateways: [String: GatewayConfig]
+    let adapters: [String: GatewayAdapter]
+    let auths: [String: WebhookAuth]
     let ussd: USSDTurnHandler
     let sms: SMSTurnHandler
     let store: any Store
+    let metrics: HotlineMetrics
     /// Tells the dispatcher a turn committed work (an escalation, a reply to send).
     let wake: @Sendable () -> Void
     let now: @Sendable () -> Date
@@ -19,14 +23,30 @@ struct WebhookController: Sendable {
     func addRoutes(to router: Router<HotlineRequestContext>) {
         router.post("/webhooks/{gateway}", use: handle)
         router.get("/webhooks/{gateway}", use: handle)
+        // Infobip USSD appends /session/{id}/start|response|end to the webhook URL.
+        router.post("/webhooks/{gateway}/**", use: handle)
+        router.put("/webhooks/{gateway}/**", use: handle)
     }
 
     @Sendable func handle(_ request: Request, context: HotlineRequestContext) async throws -> Response {
         let id = try context.parameters.require("gateway")
-        guard let gateway = gateways[id] else {
+        guard let gateway = gateways[id], let adapter = adapters[id] else {
             throw HTTPError(
                 .notFound, message: "no gateway '\(id)' is configured here; configured: \(gateways.keys.sorted().joined(separator: ", "))")
         }
+        do {
+            let response = try await answer(request, gateway: gateway, adapter: adapter, context: context)
+            metrics.webhookAnswered(gateway: id, status: Int(response.status.code))
+            return response
+        } catch let error as HTTPError {
+            metrics.webhookAnswered(gateway: id, status: Int(error.status.code))
+            throw error
+        }
+    }
+
+    private func answer(_ request: Request, gateway: GatewayConfig, adapter: GatewayAdapter, context: HotlineRequestContext)
+        async throws -> Response
+    {
         let body: ByteBuffer
         do {
             body = try await request.body.collect(upTo: HTTPLimits.maxBodyBytes)
@@ -40,37 +60,50 @@ struct WebhookController: Sendable {
             method: request.method.rawValue, path: request.uri.path, query: request.uri.query ?? "", headers: headers,
             body: Array(buffer: body))
 
+        if let auth = auths[gateway.id], let refusal = auth.refusal(gatewayRequest, remoteAddress: context.remoteAddress) {
+            try await refuse(refusal, gateway: gateway, context: context)
+        }
         do {
-            switch gateway.kind {
-            case .africastalkingUSSD:
-                return try await africasTalkingUSSD(gatewayRequest, gateway: gateway, context: context)
-            case .africastalkingSMS:
-                return try await africasTalkingSMS(gatewayRequest, gateway: gateway, context: context)
-            case .kannel:
-                let adapter = Kannel()
-                let outcome = try await sms.handle(try adapter.parse(gatewayRequest), gateway: gateway, now: now())
-                if outcome.processed { wake() }
-                return Response(adapter.reply(outcome.syncReply))
+            switch adapter {
+            case .ussd(let ussdAdapter):
+                return try await ussdTurn(gatewayRequest, adapter: ussdAdapter, gateway: gateway)
+            case .sms(let smsAdapter):
+                return try await smsEvents(gatewayRequest, adapter: smsAdapter, gateway: gateway, context: context)
             }
         } catch let error as GatewayError {
             context.logger.notice(
-                "refused webhook", metadata: ["gateway": "\(id)", "status": "\(error.status)", "reason": "\(error.reason)"])
+                "refused webhook", metadata: ["gateway": "\(gateway.id)", "status": "\(error.status)", "reason": "\(error.reason)"])
             throw HTTPError(HTTPResponse.Status(code: error.status), message: error.reason)
         } catch let error as HTTPError {
             throw error
         } catch {
             // Nothing was acknowledged: tell the gateway to retry rather than lose the message.
-            context.logger.error("webhook not stored", metadata: ["gateway": "\(id)", "error": "\(String(describing: type(of: error)))"])
+            context.logger.error(
+                "webhook not stored", metadata: ["gateway": "\(gateway.id)", "error": "\(String(describing: type(of: error)))"])
             var headers = HTTPFields()
             headers[.retryAfter] = "5"
             throw HTTPError(.serviceUnavailable, headers: headers, message: "the message could not be stored; retry shortly")
         }
     }
 
-    private func africasTalkingUSSD(_ request: GatewayRequest, gateway: GatewayConfig, context: HotlineRequestContext) async throws
-        -> Response
-    {
-        let adapter = AfricasTalkingUSSD()
+    /// Counts, audits and refuses a request that did not prove its origin; nothing it carried
+    /// is read further or stored.
+    private func refuse(_ refusal: GatewayError, gateway: GatewayConfig, context: HotlineRequestContext) async throws -> Never {
+        metrics.webhookRefused(gateway: gateway.id, status: refusal.status)
+        context.logger.warning(
+            "webhook refused: not proven to come from the gateway",
+            metadata: ["gateway": "\(gateway.id)", "status": "\(refusal.status)", "reason": "\(refusal.reason)"])
+        do {
+            try await store.recordAudit(
+                actor: "gateway:\(gateway.id)", action: "webhook_refused", reference: nil,
+                detail: "\(refusal.status) \(refusal.reason); from \(context.remoteAddress ?? "unknown address")", at: now())
+        } catch {
+            context.logger.error("could not audit a refused webhook", metadata: ["gateway": "\(gateway.id)"])
+        }
+        throw HTTPError(HTTPResponse.Status(code: refusal.status), message: refusal.reason)
+    }
+
+    private func ussdTurn(_ request: GatewayRequest, adapter: any USSDAdapter, gateway: GatewayConfig) async throws -> Response {
         switch try adapter.parse(request) {
         case .ended(let sessionID, _):
             try await store.endSession(gatewayID: gateway.id, externalSessionID: sessionID, at: now())
@@ -83,23 +116,51 @@ struct WebhookController: Sendable {
         }
     }
 
-    private func africasTalkingSMS(_ request: GatewayRequest, gateway: GatewayConfig, context: HotlineRequestContext) async throws
-        -> Response
+    private func smsEvents(_ request: GatewayRequest, adapter: any SMSAdapter, gateway: GatewayConfig, context: HotlineRequestContext)
+        async throws -> Response
     {
-        let adapter = AfricasTalkingSMS()
-        switch try adapter.parse(request) {
-        case .message(let message):
-            if try await sms.handle(message, gateway: gateway, now: now()).processed { wake() }
-        case .deliveryReport(let report):
-            let known = try await store.recordDelivery(
-                gatewayID: gateway.id, gatewayMessageID: report.gatewayMessageID, status: report.status.rawValue, detail: report.detail,
-                at: now())
-            if !known {
-                // Acknowledged anyway: a report on a message we never sent is not worth a retry storm.
-                context.logger.notice("delivery report for an unknown message", metadata: ["gateway": "\(gateway.id)"])
+        let events = try adapter.parse(request)
+        var syncReply: String? = nil
+        var queued = false
+        for event in events {
+            switch event {
+            case .message(let message):
+                let outcome = try await sms.handle(message, gateway: gateway, now: now())
+                queued = queued || outcome.processed
+                if events.count == 1 { syncReply = outcome.syncReply }
+            case .part(let part):
+                let stored = try await store.storePart(
+                    InboundPart(
+                        gatewayID: gateway.id, phone: part.message.from, to: part.message.to, reference: part.reference, total: part.total,
+                        index: part.index, messageID: part.message.messageID, text: part.message.text), at: now())
+                if let set = stored {
+                    let outcome = try await sms.handle(set.message, gateway: gateway, now: now())
+                    try await store.deletePartSet(set)
+                    queued = queued || outcome.processed
+                    if events.count == 1 { syncReply = outcome.syncReply }
+                }
+            case .deliveryReport(let report):
+                metrics.deliveryReport(gateway: gateway.id, status: report.status.rawValue)
+                let known = try await store.recordDelivery(
+                    gatewayID: gateway.id, gatewayMessageID: report.gatewayMessageID, status: report.status.rawValue,
+                    detail: report.detail, at: now())
+                if !known {
+                    // Acknowledged anyway: a report on a message we never sent is not worth a retry storm.
+                    context.logger.notice("delivery report for an unknown message", metadata: ["gateway": "\(gateway.id)"])
+                }
+            case .ignored(let why):
+                context.logger.notice("webhook acknowledged and ignored", metadata: ["gateway": "\(gateway.id)", "why": "\(why)"])
             }
         }
-        return Response(adapter.acknowledge())
+        if queued { wake() }
+        return Response(adapter.respond(reply: gateway.reply == .sync ? syncReply : nil))
+    }
+}
+
+extension PartSet {
+    /// The joined message, under an id that stands for the whole set.
+    var message: InboundSMS {
+        InboundSMS(messageID: messageID, from: phone, to: to, text: text, receivedAt: firstReceivedAt)
     }
 }
 

@@ -130,6 +130,25 @@ enum Migrations {
                 t.column("detail", .text).notNull().defaults(to: "")
             }
         }
+        migrator.registerMigration("v3 multipart messages") { db in
+            // Parts of a long SMS delivered one by one, kept until the set is processed.
+            try db.create(table: "message_parts") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("gateway_id", .text).notNull()
+                t.column("phone_key", .text).notNull()
+                t.column("phone_sealed", .blob).notNull()
+                t.column("reference", .text).notNull()
+                t.column("total", .integer).notNull()
+                t.column("part", .integer).notNull()
+                t.column("message_id", .text).notNull()
+                t.column("to_number", .text).notNull()
+                t.column("text_sealed", .blob).notNull()
+                t.column("received_at", .datetime).notNull().indexed()
+                t.uniqueKey(["gateway_id", "phone_key", "reference", "total", "part"])
+            }
+            // Delivery reports that name our reference may arrive before the send settles.
+            try db.create(index: "outbound_messages_outbox", on: "outbound_messages", columns: ["outbox_id"])
+        }
         return migrator
     }
 }

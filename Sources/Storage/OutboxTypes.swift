@@ -82,3 +82,11 @@ public struct OutboxItemSummary: Sendable, Equatable, Codable {
     public var dueAt: Date
     public var deliveredAt: Date?
 }
+
+/// Our id for an outbound SMS, `hl-<outbox id>`: sent where a gateway echoes a client
+/// reference, so its delivery reports find the message even before the send settled.
+public enum OutboundReference {
+    public static let prefix = "hl-"
+
+    public static func make(outboxID: Int64) -> String { "\(prefix)\(outboxID)" }
+}

@@ -109,11 +109,17 @@ extension SQLiteStore {
                     sql: "UPDATE outbox SET status = 'delivered', delivered_at = ?, last_error = NULL, claimed_until = NULL WHERE id = ?",
                     arguments: [now, item.id])
                 if case .sms(let message, _) = item.work {
+                    // A report naming our reference may already have made the row.
                     try db.execute(
-                        sql: """
-                            INSERT OR IGNORE INTO outbound_messages (outbox_id, gateway_id, gateway_message_id, status, updated_at)
-                            VALUES (?, ?, ?, 'sent', ?)
-                            """, arguments: [item.id, message.gatewayID, gatewayMessageID, now])
+                        sql: "UPDATE outbound_messages SET gateway_message_id = ? WHERE outbox_id = ?",
+                        arguments: [gatewayMessageID, item.id])
+                    if db.changesCount == 0 {
+                        try db.execute(
+                            sql: """
+                                INSERT OR IGNORE INTO outbound_messages (outbox_id, gateway_id, gateway_message_id, status, updated_at)
+                                VALUES (?, ?, ?, 'sent', ?)
+                                """, arguments: [item.id, message.gatewayID, gatewayMessageID, now])
+                    }
                 }
             case .retry(let at, let error):
                 try db.execute(
@@ -208,16 +214,38 @@ extension SQLiteStore {
     }
 
     /// A gateway's delivery report on an SMS we sent; false when no sent message has that id.
+    /// A report never moves a message back: gateways send "submitted" and "delivered" in
+    /// parallel, and the later one may arrive first.
     public func recordDelivery(gatewayID: String, gatewayMessageID: String, status: String, detail: String, at now: Date)
         async throws -> Bool
     {
         try await pool.write { db in
+            var outboxID = try Int64.fetchOne(
+                db, sql: "SELECT outbox_id FROM outbound_messages WHERE gateway_id = ? AND gateway_message_id = ?",
+                arguments: [gatewayID, gatewayMessageID])
+            if outboxID == nil, gatewayMessageID.hasPrefix(OutboundReference.prefix),
+                let candidate = Int64(gatewayMessageID.dropFirst(OutboundReference.prefix.count)),
+                try Bool.fetchOne(
+                    db, sql: "SELECT 1 FROM outbox WHERE id = ? AND kind = 'sms' AND json_extract(payload, '$.gateway') = ?",
+                    arguments: [candidate, gatewayID]) == true
+            {
+                // Our own reference (`hl-<outbox id>`), echoed back, perhaps before the send settled.
+                outboxID = candidate
+                if try Row.fetchOne(db, sql: "SELECT 1 FROM outbound_messages WHERE outbox_id = ?", arguments: [candidate]) == nil {
+                    try db.execute(
+                        sql: """
+                            INSERT INTO outbound_messages (outbox_id, gateway_id, gateway_message_id, status, updated_at)
+                            VALUES (?, ?, NULL, 'sent', ?)
+                            """, arguments: [candidate, gatewayID, now])
+                }
+            }
+            guard let outboxID else { return false }
             try db.execute(
                 sql: """
                     UPDATE outbound_messages SET status = ?, detail = ?, updated_at = ?
-                    WHERE gateway_id = ? AND gateway_message_id = ?
-                    """, arguments: [status, detail, now, gatewayID, gatewayMessageID])
-            return db.changesCount > 0
+                    WHERE outbox_id = ? AND (? != 'sent' OR status NOT IN ('delivered', 'failed'))
+                    """, arguments: [status, detail, now, outboxID, status])
+            return true
         }
     }
 

@@ -34,9 +34,18 @@ public final class SQLiteStore: Store {
         let acknowledgement = self.acknowledgement
         return try await pool.write { db in
             if let messageID = turn.messageID {
-                try db.execute(
-                    sql: "INSERT OR IGNORE INTO inbound_ids (gateway_id, message_id, received_at) VALUES (?, ?, ?)",
-                    arguments: [turn.gatewayID, messageID, turn.receivedAt])
+                if let window = turn.duplicateWindow {
+                    try db.execute(
+                        sql: """
+                            INSERT INTO inbound_ids (gateway_id, message_id, received_at) VALUES (?, ?, ?)
+                            ON CONFLICT (gateway_id, message_id) DO UPDATE SET received_at = excluded.received_at
+                            WHERE inbound_ids.received_at < ?
+                            """, arguments: [turn.gatewayID, messageID, turn.receivedAt, turn.receivedAt.addingTimeInterval(-window)])
+                } else {
+                    try db.execute(
+                        sql: "INSERT OR IGNORE INTO inbound_ids (gateway_id, message_id, received_at) VALUES (?, ?, ?)",
+                        arguments: [turn.gatewayID, messageID, turn.receivedAt])
+                }
                 if db.changesCount == 0 {
                     // Seen before: the reply was queued then; nothing is processed or sent again.
                     return TurnResult(reply: StoredReply(text: "", continues: true), replayed: true)

@@ -55,4 +55,10 @@ public protocol Store: Sendable {
     func claimInboundMessage(gatewayID: String, messageID: String, at: Date) async throws -> Bool
     func queueNotice(_ message: OutboundSMS, at: Date) async throws
     func auditTrail(reference: String?) async throws -> [AuditEntry]
+    func recordAudit(actor: String, action: String, reference: String?, detail: String, at: Date) async throws
+
+    // Long messages delivered part by part.
+    func storePart(_ part: InboundPart, at: Date) async throws -> PartSet?
+    func partSetsDue(before: Date) async throws -> [PartSet]
+    func deletePartSet(_ set: PartSet) async throws
 }

@@ -21,12 +21,16 @@ public struct InboundTurn: Sendable {
     public var resumeWindow: TimeInterval
     /// The gateway's id of an SMS: a second request with it is a retry, processed once.
     public var messageID: String?
+    /// For a fingerprint standing in for a missing message id: the same fingerprint is a
+    /// retry only within this window (a person may send the same "1" again later).
+    public var duplicateWindow: TimeInterval?
 
     public init(
         gatewayID: String, channel: Channel, externalSessionID: String, phone: PhoneNumber, rawText: String, receivedAt: Date,
-        resumeWindow: TimeInterval = 24 * 3600, messageID: String? = nil
+        resumeWindow: TimeInterval = 24 * 3600, messageID: String? = nil, duplicateWindow: TimeInterval? = nil
     ) {
         self.messageID = messageID
+        self.duplicateWindow = duplicateWindow
         self.resumeWindow = resumeWindow
         self.gatewayID = gatewayID
         self.channel = channel
@@ -122,5 +126,63 @@ public enum StoreError: Error, CustomStringConvertible {
         switch self {
         case .caseReferenceTaken(let r): "case reference \(r) already exists"
         }
+    }
+}
+
+/// A long SMS's parts, joined in order: complete, or what arrived before the timeout.
+public struct PartSet: Sendable, Equatable {
+    public var gatewayID: String
+    public var phone: PhoneNumber
+    public var to: String
+    public var reference: String
+    public var total: Int
+    /// The parts that arrived, in order, joined.
+    public var text: String
+    public var partsReceived: Int
+    /// Stands for the whole message once joined, so it is processed once.
+    public var messageID: String
+    public var firstReceivedAt: Date
+
+    public var isComplete: Bool { partsReceived == total }
+
+    public init(
+        gatewayID: String, phone: PhoneNumber, to: String, reference: String, total: Int, text: String, partsReceived: Int,
+        messageID: String, firstReceivedAt: Date
+    ) {
+        self.gatewayID = gatewayID
+        self.phone = phone
+        self.to = to
+        self.reference = reference
+        self.total = total
+        self.text = text
+        self.partsReceived = partsReceived
+        self.messageID = messageID
+        self.firstReceivedAt = firstReceivedAt
+    }
+}
+
+/// One part as a gateway delivered it.
+public struct InboundPart: Sendable {
+    public var gatewayID: String
+    public var phone: PhoneNumber
+    public var to: String
+    public var reference: String
+    public var total: Int
+    public var index: Int
+    /// The gateway's id for this part ("" when it sends none).
+    public var messageID: String
+    public var text: String
+
+    public init(
+        gatewayID: String, phone: PhoneNumber, to: String, reference: String, total: Int, index: Int, messageID: String, text: String
+    ) {
+        self.gatewayID = gatewayID
+        self.phone = phone
+        self.to = to
+        self.reference = reference
+        self.total = total
+        self.index = index
+        self.messageID = messageID
+        self.text = text
     }
 }

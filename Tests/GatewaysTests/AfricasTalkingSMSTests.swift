@@ -17,7 +17,7 @@ struct AfricasTalkingSMSTests {
 
     @Test("an incoming message gives its id, sender, short code, text and time")
     func message() throws {
-        let event = try adapter.parse(try Self.post("message"))
+        let event = try adapter.event(try Self.post("message"))
         #expect(
             event
                 == .message(
@@ -28,7 +28,7 @@ struct AfricasTalkingSMSTests {
 
     @Test("accented text, a local number and an ISO time are read")
     func accentedLocal() throws {
-        guard case .message(let sms) = try adapter.parse(try Self.post("accented-local")) else {
+        guard case .message(let sms) = try adapter.event(try Self.post("accented-local")) else {
             Issue.record("not a message")
             return
         }
@@ -40,10 +40,10 @@ struct AfricasTalkingSMSTests {
     @Test("delivery reports map Success to delivered and Rejected to failed")
     func deliveryReports() throws {
         #expect(
-            try adapter.parse(try Self.post("delivered"))
+            try adapter.event(try Self.post("delivered"))
                 == .deliveryReport(DeliveryReport(gatewayMessageID: "ATXid_dd6e2f5e9d", status: .delivered, detail: "Success")))
         #expect(
-            try adapter.parse(try Self.post("rejected"))
+            try adapter.event(try Self.post("rejected"))
                 == .deliveryReport(DeliveryReport(gatewayMessageID: "ATXid_dd6e2f5e9e", status: .failed, detail: "Rejected")))
         #expect(AfricasTalkingSMS.deliveryStatus("Buffered") == .sent)
     }
@@ -51,7 +51,7 @@ struct AfricasTalkingSMSTests {
     @Test("a sender that is not a phone number is a 400 naming the field")
     func badSender() throws {
         let request = try Self.post("bad-from")
-        let error = #expect(throws: GatewayError.self) { try adapter.parse(request) }
+        let error = #expect(throws: GatewayError.self) { try adapter.event(request) }
         #expect(error?.status == 400)
         #expect(error?.reason.hasPrefix("field 'from'") == true)
     }
@@ -61,17 +61,18 @@ struct AfricasTalkingSMSTests {
         var request = try Self.post("message")
         request.method = "GET"
         #expect(throws: GatewayError(status: 405, reason: "Africa's Talking posts SMS and delivery reports; got GET")) {
-            try adapter.parse(request)
+            try adapter.event(request)
         }
         request = GatewayRequest(method: "POST", path: "/", headers: ["Content-Type": "application/json"], body: Array("{}".utf8))
-        #expect(throws: GatewayError.self) { try adapter.parse(request) }
+        #expect(throws: GatewayError.self) { try adapter.event(request) }
     }
 
     @Test("the send request carries username, number, text and the API key header")
     func sendRequest() throws {
         let request = adapter.sendRequest(
-            url: "https://api.africastalking.com/version1/messaging", username: "hotline-qn", apiKey: "k3y", from: "18001769",
-            to: try PhoneNumber(parsing: "0912345678"), text: "Chào em & 111")
+            OutboundText(to: try PhoneNumber(parsing: "0912345678"), text: "Chào em & 111", reference: "hl-1"),
+            account: SendAccount(
+                url: "https://api.africastalking.com/version1/messaging", username: "hotline-qn", secret: "k3y", from: "18001769"))
         #expect(request.method == "POST")
         #expect(request.headers.contains { $0.0 == "apiKey" && $0.1 == "k3y" })
         #expect(
@@ -83,13 +84,16 @@ struct AfricasTalkingSMSTests {
     func sendResponses() {
         let ok =
             #"{"SMSMessageData":{"Message":"Sent to 1/1","Recipients":[{"statusCode":101,"number":"+84912345678","status":"Success","cost":"VND 250","messageId":"ATXid_1"}]}}"#
-        #expect(adapter.readSendResponse(status: 201, body: Array(ok.utf8)) == .accepted(gatewayMessageID: "ATXid_1"))
-        #expect(adapter.readSendResponse(status: 503, body: []) == .retry("HTTP 503"))
-        #expect(adapter.readSendResponse(status: 429, body: []) == .retry("HTTP 429"))
-        if case .failed = adapter.readSendResponse(status: 401, body: Array("bad key".utf8)) {} else { Issue.record("401 must be final") }
+        #expect(adapter.readSendResponse(status: 201, body: Array(ok.utf8), reference: "hl-1") == .accepted(gatewayMessageID: "ATXid_1"))
+        #expect(adapter.readSendResponse(status: 503, body: [], reference: "hl-1") == .retry("HTTP 503: "))
+        #expect(adapter.readSendResponse(status: 429, body: [], reference: "hl-1") == .retry("HTTP 429: "))
+        if case .failed = adapter.readSendResponse(status: 401, body: Array("bad key".utf8), reference: "hl-1") {
+        } else {
+            Issue.record("401 must be final")
+        }
         let blocked = #"{"SMSMessageData":{"Recipients":[{"statusCode":406,"status":"UserInBlacklist","messageId":"None"}]}}"#
-        #expect(adapter.readSendResponse(status: 201, body: Array(blocked.utf8)) == .failed("UserInBlacklist"))
+        #expect(adapter.readSendResponse(status: 201, body: Array(blocked.utf8), reference: "hl-1") == .failed("UserInBlacklist"))
         let held = #"{"SMSMessageData":{"Recipients":[{"statusCode":500,"status":"RiskHold"}]}}"#
-        #expect(adapter.readSendResponse(status: 201, body: Array(held.utf8)) == .retry("RiskHold"))
+        #expect(adapter.readSendResponse(status: 201, body: Array(held.utf8), reference: "hl-1") == .retry("RiskHold"))
     }
 }

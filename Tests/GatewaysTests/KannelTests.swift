@@ -13,9 +13,16 @@ struct KannelTests {
 
     let adapter = Kannel()
 
+    /// The one message a request carries.
+    func message(_ name: String) throws -> InboundSMS {
+        let events = try adapter.parse(try Self.get(name))
+        guard events.count == 1, case .message(let sms) = events[0] else { throw GatewayError(status: 0, reason: "not one message") }
+        return sms
+    }
+
     @Test("a GSM message gives sender, short code, text, id and time")
     func gsm() throws {
-        let sms = try adapter.parse(try Self.get("gsm"))
+        let sms = try message("gsm")
         #expect(sms.from.value == "+84912345678")
         #expect(sms.to == "18001769")
         #expect(sms.text == "toi bi bo danh")
@@ -25,12 +32,12 @@ struct KannelTests {
 
     @Test("a UCS-2 message arrives as UTF-16BE bytes and is decoded to Vietnamese")
     func ucs2() throws {
-        #expect(try adapter.parse(try Self.get("ucs2")).text == "Chú ơi")
+        #expect(try message("ucs2").text == "Chú ơi")
     }
 
     @Test("with mo-recode, a UCS-2 message arrives as UTF-8 and says so in charset")
     func recoded() throws {
-        #expect(try adapter.parse(try Self.get("ucs2-recoded")).text == "Chú ơi")
+        #expect(try message("ucs2-recoded").text == "Chú ơi")
     }
 
     @Test("bytes that are not UTF-8 and a missing sender are 400 with the reason")
@@ -42,22 +49,23 @@ struct KannelTests {
 
     @Test("the reply is the text/plain body; sendsms carries coding 0 for GSM and 2 for Vietnamese marks")
     func replyAndSend() throws {
-        #expect(adapter.reply("Da nhan").body == "Da nhan")
+        #expect(adapter.respond(reply: "Da nhan").body == "Da nhan")
+        #expect(adapter.respond(reply: nil).body == "")
         let phone = try PhoneNumber(parsing: "0912345678")
-        let plain = adapter.sendRequest(
-            url: "http://127.0.0.1:13013/cgi-bin/sendsms", username: "hotline", password: "p w", from: "18001769", to: phone,
-            text: "Chao em")
+        let account = SendAccount(url: "http://127.0.0.1:13013/cgi-bin/sendsms", username: "hotline", secret: "p w", from: "18001769")
+        let plain = adapter.sendRequest(OutboundText(to: phone, text: "Chao em", reference: "hl-7"), account: account)
         #expect(
             plain.url
                 == "http://127.0.0.1:13013/cgi-bin/sendsms?username=hotline&password=p%20w&to=%2B84912345678&text=Chao%20em&charset=UTF-8&coding=0&from=18001769"
         )
-        let marked = adapter.sendRequest(
-            url: "http://127.0.0.1:13013/cgi-bin/sendsms", username: "hotline", password: "x", from: nil, to: phone, text: "Chào em ơi")
+        let marked = adapter.sendRequest(OutboundText(to: phone, text: "Chào em ơi", reference: "hl-8"), account: account)
         #expect(marked.url.contains("&coding=2"))
-        #expect(adapter.readSendResponse(status: 202, body: Array("0: Accepted for delivery".utf8)) == .accepted(gatewayMessageID: nil))
-        #expect(adapter.readSendResponse(status: 503, body: []) == .retry("HTTP 503: "))
         #expect(
-            adapter.readSendResponse(status: 403, body: Array("Authorization failed for sendsms".utf8))
+            adapter.readSendResponse(status: 202, body: Array("0: Accepted for delivery".utf8), reference: "hl-7")
+                == .accepted(gatewayMessageID: "hl-7"))
+        #expect(adapter.readSendResponse(status: 503, body: [], reference: "hl-7") == .retry("HTTP 503: "))
+        #expect(
+            adapter.readSendResponse(status: 403, body: Array("Authorization failed for sendsms".utf8), reference: "hl-7")
                 == .failed("HTTP 403: Authorization failed for sendsms"))
     }
 }

@@ -22,7 +22,10 @@ struct BadInputTests {
             let response = try await client.execute(
                 uri: "/webhooks/nope", method: .post, headers: Self.form, body: ByteBuffer(string: "a=b"))
             #expect(response.status == .notFound)
-            #expect(errorMessage(response).contains("no gateway 'nope' is configured here; configured: at-sms, at-ussd, kannel"))
+            #expect(
+                errorMessage(response).contains(
+                    "no gateway 'nope' is configured here; configured: at-sms, at-ussd, clickatell, generic-sms, hubtel-ussd, infobip, infobip-ussd, jasmin, kannel, twilio, vonage"
+                ))
         }
     }
 

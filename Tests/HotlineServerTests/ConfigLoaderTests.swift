@@ -8,7 +8,11 @@ struct ConfigLoaderTests {
     @Test("the bundled config loads with no warning")
     func bundled() throws {
         let config = try ConfigLoader.load(directory: bundledConfigDirectory)
-        #expect(config.gateways.map(\.id) == ["at-sms", "at-ussd", "kannel"])
+        #expect(
+            config.gateways.map(\.id) == [
+                "at-sms", "at-ussd", "clickatell", "generic-sms", "hubtel-ussd", "infobip", "infobip-ussd", "jasmin", "kannel", "twilio",
+                "vonage",
+            ])
         #expect(config.escalation.alerts.gateway == "at-sms")
         #expect(config.escalation.acknowledgeWithinSeconds == [.p1: 300])
         #expect(config.service.hotlines.national == "111")
@@ -55,6 +59,28 @@ struct ConfigLoaderTests {
         #expect(issue.line == expectedLine)
         #expect(issue.key == "encoding")
         #expect(issue.message == "'utf8' is not allowed; expected one of: auto, gsm7, ucs2")
+    }
+
+    @Test("gateway files that cannot work for their kind are named with line, key and fix")
+    func gatewayKindRules() throws {
+        var replyLine = 0
+        let found = try issues { dir in
+            try replace("gateways/vonage.yaml", "reply: api", "reply: sync", in: dir)
+            replyLine = try lineNumber(of: "reply: sync", in: "gateways/vonage.yaml", directory: dir)
+            try replace("gateways/jasmin.yaml", "  url: http://127.0.0.1:1401/send\n", "", in: dir)
+            try replace("gateways/hubtel-ussd.yaml", "basic_password_env: HUBTEL_WEBHOOK_PASSWORD", "signature_secret_env: X", in: dir)
+            try replace(
+                "gateways/infobip.yaml", "shared_secret_query: secret", "shared_secret_query: secret\n  allow_ips: [\"10.0.0.0/40\"]",
+                in: dir)
+        }
+        let reply = try #require(found.first { $0.file.hasSuffix("vonage.yaml") })
+        #expect(reply.key == "reply")
+        #expect(reply.line == replyLine)
+        #expect(reply.message.contains("cannot carry a reply in the webhook response; use reply: api"))
+        #expect(found.contains { $0.file.hasSuffix("jasmin.yaml") && $0.key == "send.url" && $0.line != nil })
+        #expect(found.contains { $0.file.hasSuffix("hubtel-ussd.yaml") && $0.message.contains("only Twilio and Vonage sign") })
+        #expect(found.contains { $0.file.hasSuffix("hubtel-ussd.yaml") && $0.message.contains("needs both basic_username") })
+        #expect(found.contains { $0.file.hasSuffix("infobip.yaml") && $0.message.contains("'10.0.0.0/40' is not an address") })
     }
 
     @Test("a misspelt key is reported instead of ignored")

@@ -33,7 +33,7 @@ func copyOfBundledConfig() throws -> URL {
 /// into a test.
 func withApp(
     config directory: String = bundledConfigDirectory, databaseFolder: URL? = nil,
-    environment: ServiceEnvironment = ServiceEnvironment([:]),
+    environment: ServiceEnvironment = ServiceEnvironment([:]), mode: TestingSetup = .router,
     _ body: @Sendable (any TestClientProtocol, SQLiteStore) async throws -> Void
 ) async throws {
     let folder = try databaseFolder ?? makeTemporaryDirectory()
@@ -45,7 +45,7 @@ func withApp(
     logger.logLevel = .warning
     let app = buildApplication(
         config: config, store: store, listen: ListenOptions(host: "127.0.0.1", port: 0), logger: logger, environment: environment)
-    try await app.test(.router) { client in try await body(client, store) }
+    try await app.test(mode) { client in try await body(client, store) }
     try await store.close()
 }
 
