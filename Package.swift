@@ -30,6 +30,7 @@ let package = Package(
             name: "Storage",
             dependencies: [
                 "HotlineCore",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -55,9 +55,11 @@ struct Serve: AsyncParsableCommand {
         }
         for warning in loaded.warnings { logger.warning("config: \(warning)") }
 
-        let store = try SQLiteStore(path: databasePath, acknowledgement: acknowledgementPolicy(loaded.escalation))
+        let keys = try DataKeySource.load(environment: ServiceEnvironment(), databasePath: databasePath, logger: logger)
+        let store = try SQLiteStore(path: databasePath, sealer: keys.sealer, acknowledgement: acknowledgementPolicy(loaded.escalation))
         let app = buildApplication(
-            config: loaded, store: store, listen: ListenOptions(host: listenHost, port: listenPort), logger: logger
+            config: loaded, store: store, listen: ListenOptions(host: listenHost, port: listenPort), logger: logger,
+            reloadKeys: { keys.sealer.reload() }
         ) { port in
             let base = "http://\(listenHost):\(port)"
             var lines = ["Hotline Gateway listening on \(base) (database \(databasePath), config \(configDirectory))"]

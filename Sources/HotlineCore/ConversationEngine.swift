@@ -150,8 +150,11 @@ private struct Run {
             if judge(text) { return }
             move(to: node.next ?? flow.start)
         case .message:
+            // "1 to go on" is what is expected; a sentence may be someone telling us something.
+            if folded.contains(" "), judge(text) { return }
             move(to: node.next ?? flow.start)
         case .end:
+            if folded.contains(" "), judge(text) { return }
             move(to: flow.start)
         }
     }

@@ -10,6 +10,15 @@ import Synchronization
 /// the acknowledgement ladder. Claims due rows most urgent first, retries with backoff, wakes
 /// as soon as a turn commits a row, and picks up where it stopped after a restart (claims
 /// carry a lease, so a row a crashed run held falls due again).
+/// Hooks for what the dispatcher does, so the server can count it without this module
+/// knowing about metrics.
+public struct DispatchEvents: Sendable {
+    public var escalationDelivered: @Sendable (_ latency: Double, _ priority: String) -> Void = { _, _ in }
+    public var deliveryFailed: @Sendable (_ kind: String, _ gateway: String) -> Void = { _, _ in }
+
+    public init() {}
+}
+
 public final class OutboxDispatcher: Service, Sendable {
     /// The webhook target with its secret, both read at start from config or environment.
     public struct Webhook: Sendable {
@@ -32,14 +41,18 @@ public final class OutboxDispatcher: Service, Sendable {
     let now: @Sendable () -> Date
     let jitter: @Sendable () -> Double
     let idlePoll: Duration
+    /// What the service counts (metrics): deliveries' latency and failures.
+    let events: DispatchEvents
     let signal = WakeSignal()
     private let stopping = Mutex(false)
 
     public init(
         store: any Store, config: EscalationConfig, webhook: Webhook?, senders: [String: any SMSSender], transport: HTTPTransport,
         nationalHotline: String, logger: Logger, now: @escaping @Sendable () -> Date = { Date() },
-        jitter: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }, idlePoll: Duration = .seconds(30)
+        jitter: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }, idlePoll: Duration = .seconds(30),
+        events: DispatchEvents = DispatchEvents()
     ) {
+        self.events = events
         self.store = store
         self.config = config
         self.webhook = webhook
@@ -126,6 +139,16 @@ public final class OutboxDispatcher: Service, Sendable {
         case .acknowledgementCheck(let reference, let tier):
             outcome = await checkAcknowledgement(item, reference: reference, tier: tier)
         }
+        switch (outcome, item.work) {
+        case (.delivered, .escalation):
+            events.escalationDelivered(now().timeIntervalSince(item.createdAt), item.priority.rawValue)
+        case (.failed, .escalation):
+            events.deliveryFailed("escalation", "111")
+        case (.failed, .sms(let message, _)):
+            events.deliveryFailed("sms", message.gatewayID)
+        default:
+            break
+        }
         do {
             try await store.settleOutbox(item, outcome: outcome, at: now())
         } catch {
@@ -200,6 +223,10 @@ public final class OutboxDispatcher: Service, Sendable {
     func send(_ item: ClaimedOutbox, _ message: OutboundSMS) async -> OutboxOutcome {
         guard let sender = senders[message.gatewayID] else {
             return .failed(error: "no SMS sender for gateway '\(message.gatewayID)'")
+        }
+        // The person sent STOP/HUY after this was queued: it is not sent.
+        if message.purpose.stopsAtOptOut, (try? await store.smsStopped(to: message.to)) == true {
+            return .settled(detail: "not sent: the person sent STOP/HUY")
         }
         switch await sender.send(to: message.to, text: message.text, reference: OutboundReference.make(outboxID: item.id)) {
         case .accepted(let id):

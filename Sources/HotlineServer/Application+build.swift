@@ -34,7 +34,7 @@ public func buildRouter(
         now: now
     ).addRoutes(to: router)
     HealthController(store: store, gatewayCount: config.gateways.count).addRoutes(to: router)
-    metrics.addRoutes(to: router)
+    metrics.addRoutes(to: router, store: store)
     let api = router.group("/api/v1").add(middleware: OperatorAuthMiddleware(tokens: tokens))
     OperatorController(store: store, gateways: gateways, wake: wake, now: now).addRoutes(to: api)
     return router
@@ -123,12 +123,17 @@ public struct ServiceEnvironment: Sendable {
 /// The dispatcher this configuration and environment describe.
 public func buildDispatcher(
     config: HotlineConfig, store: any Store, environment: ServiceEnvironment, logger: Logger, transport: HTTPTransport = HTTPTransport(),
-    now: @escaping @Sendable () -> Date = { Date() }
+    metrics: HotlineMetrics? = nil, now: @escaping @Sendable () -> Date = { Date() }
 ) -> OutboxDispatcher {
-    OutboxDispatcher(
+    var events = DispatchEvents()
+    if let metrics {
+        events.escalationDelivered = { metrics.escalationDelivered(latency: $0, priority: $1) }
+        events.deliveryFailed = { metrics.deliveryFailed(kind: $0, gateway: $1) }
+    }
+    return OutboxDispatcher(
         store: store, config: config.escalation, webhook: environment.escalationWebhook(config.escalation),
         senders: environment.smsSenders(config, transport: transport), transport: transport,
-        nationalHotline: config.service.hotlines.national, logger: logger, now: now)
+        nationalHotline: config.service.hotlines.national, logger: logger, now: now, events: events)
 }
 
 /// The acknowledgement deadlines the store starts when it queues an escalation.
@@ -139,14 +144,14 @@ public func acknowledgementPolicy(_ config: EscalationConfig) -> Acknowledgement
 /// The whole service: the router, the server, the dispatcher, and what it prints once it listens.
 public func buildApplication(
     config: HotlineConfig, store: any Store, listen: ListenOptions, logger: Logger, environment: ServiceEnvironment = ServiceEnvironment(),
-    onRunning: @escaping @Sendable (_ port: Int) async -> Void = { _ in }
+    reloadKeys: @escaping @Sendable () -> Void = {}, onRunning: @escaping @Sendable (_ port: Int) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
-    let dispatcher = buildDispatcher(config: config, store: store, environment: environment, logger: logger)
+    let metrics = HotlineMetrics()
+    let dispatcher = buildDispatcher(config: config, store: store, environment: environment, logger: logger, metrics: metrics)
     let tokens = environment.operatorTokens(config.escalation)
     if tokens.isEmpty {
         logger.warning("no operator token is set: the operator API refuses every request (set HOTLINE_OPERATOR_TOKEN for development)")
     }
-    let metrics = HotlineMetrics()
     let sms = makeSMSHandler(config: config, store: store, logger: logger)
     let gateways = Dictionary(uniqueKeysWithValues: config.gateways.map { ($0.id, $0) })
     return Application(
@@ -157,7 +162,7 @@ public func buildApplication(
         services: [
             SessionExpiryService(
                 store: store, sessions: config.service.sessions, interval: .seconds(30), logger: logger, wake: { dispatcher.wake() },
-                partSets: PartSetSweeper(store: store, gateways: gateways, sms: sms, logger: logger)),
+                partSets: PartSetSweeper(store: store, gateways: gateways, sms: sms, logger: logger), reloadKeys: reloadKeys),
             dispatcher,
         ],
         onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? listen.port) },

@@ -22,6 +22,9 @@ struct OperatorController: Sendable {
         group.post("cases/{reference}/resolve", use: resolve)
         group.post("cases/{reference}/reply", use: reply)
         group.get("audit", use: audit)
+        group.get("blocklist", use: listBlocked)
+        group.post("blocklist", use: block)
+        group.delete("blocklist/{id}", use: unblock)
     }
 
     struct CaseList: ResponseEncodable {
@@ -56,7 +59,32 @@ struct OperatorController: Sendable {
 
     struct NoteBody: Decodable { var text: String }
     struct ResolveBody: Decodable { var outcome: String }
-    struct ReplyBody: Decodable { var text: String }
+    struct ReplyBody: Decodable {
+        var text: String
+        /// Sends a text with words that name harm, after the operator judged it safe.
+        var allowSensitiveWords: Bool?
+
+        enum CodingKeys: String, CodingKey {
+            case text
+            case allowSensitiveWords = "allow_sensitive_words"
+        }
+    }
+
+    struct BlockBody: Decodable {
+        var phone: String
+        var reason: String
+    }
+
+    struct BlockList: ResponseEncodable {
+        var blocked: [BlockEntry]
+    }
+
+    /// Words that tell whoever reads the reporter's phone what the conversation was about.
+    /// Replies are neutral unless the operator says otherwise.
+    static let sensitiveWords = [
+        "bao luc", "xam hai", "lam dung", "danh dap", "hiep dam", "bao hanh", "ngoc dai", "tu tu", "abuse", "violence", "rape",
+        "assault", "molest", "suicide",
+    ]
 
     func actor(_ context: HotlineRequestContext) -> String { context.operatorID ?? "unknown" }
 
@@ -167,6 +195,14 @@ struct OperatorController: Sendable {
             throw HTTPError(
                 .conflict, message: "not sent: gateway '\(detail.summary.gatewayID)' has no SMS gateway to reply through (sms_gateway)")
         }
+        let folded = " " + text.folded.split(whereSeparator: { !$0.isLetter && !$0.isNumber }).joined(separator: " ") + " "
+        if body.allowSensitiveWords != true, let word = Self.sensitiveWords.first(where: { folded.contains(" \($0) ") }) {
+            throw HTTPError(
+                .unprocessableContent,
+                message:
+                    "not sent: '\(word)' tells whoever reads this phone what the call was about; rephrase neutrally, or send with \"allow_sensitive_words\": true"
+            )
+        }
         let rendered = gateway.encoding.renderSMS(text)
         try await perform {
             try await store.queueOperatorSMS(
@@ -181,6 +217,33 @@ struct OperatorController: Sendable {
         AuditList(entries: try await store.auditTrail(reference: request.uri.queryParameters["case"].map(String.init)))
     }
 
+    @Sendable func listBlocked(_ request: Request, context: HotlineRequestContext) async throws -> BlockList {
+        BlockList(blocked: try await store.blocklist(actor: actor(context), at: now()))
+    }
+
+    /// Blocks a number: its messages are held (urgent ones still go through, flagged).
+    @Sendable func block(_ request: Request, context: HotlineRequestContext) async throws -> EditedResponse<BlockEntry> {
+        let body = try await request.decode(as: BlockBody.self, context: context)
+        let phone: PhoneNumber
+        do {
+            phone = try PhoneNumber(parsing: body.phone)
+        } catch {
+            throw HTTPError(.badRequest, message: "phone: \(error)")
+        }
+        let reason = body.reason.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !reason.isEmpty, reason.count <= 200 else { throw HTTPError(.badRequest, message: "reason must hold 1 to 200 characters") }
+        let entry = try await store.block(phone, reason: reason, actor: actor(context), at: now())
+        return EditedResponse(status: .created, response: entry)
+    }
+
+    @Sendable func unblock(_ request: Request, context: HotlineRequestContext) async throws -> Response {
+        guard let id = Int64(try context.parameters.require("id")) else { throw HTTPError(.badRequest, message: "id must be a number") }
+        guard try await store.unblock(id: id, actor: actor(context), at: now()) else {
+            throw HTTPError(.notFound, message: "no blocked number with id \(id)")
+        }
+        return Response(status: .noContent)
+    }
+
     private func perform(_ action: () async throws -> Void) async throws {
         do {
             try await action()
@@ -191,3 +254,5 @@ struct OperatorController: Sendable {
         }
     }
 }
+
+extension BlockEntry: ResponseEncodable {}

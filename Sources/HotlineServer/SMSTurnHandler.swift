@@ -30,16 +30,27 @@ struct SMSTurnHandler: Sendable {
             let reply = try await acknowledge(reference, sms: sms, gateway: gateway, now: now)
             return Outcome(processed: true, syncReply: reply ?? "")
         }
+        let status = try await store.contactStatus(sms.from, since: now.addingTimeInterval(-3600))
+        let limited = status.recentMessages >= service.abuse.maxMessagesPerHour
+        var flags: [String] = []
+        if status.blocked || limited {
+            // Urgent words always go through; everything else from this number waits.
+            let urgent = (engine.triage?.judge(text: sms.text).priority ?? .none) >= .p1
+            guard urgent else { return try await hold(sms, gateway: gateway, blocked: status.blocked, now: now) }
+            flags.append(status.blocked ? "flagged: sent from a number operators blocked" : "flagged: sent over the hourly message limit")
+        }
         // Without a gateway message id (Kannel without %I, some aggregators), a retry is
         // recognised by its fingerprint: for good when the gateway stamped the message's time,
         // otherwise within the gateway's window, since a person may send the same "1" again.
-        let messageID = sms.messageID.isEmpty ? Self.fingerprint(sms, gateway: gateway) : sms.messageID
+        let messageID =
+            sms.messageID.isEmpty ? Self.fingerprint(sms, person: store.lookupKey(for: sms.from), gateway: gateway) : sms.messageID
         let window: TimeInterval? =
             sms.messageID.isEmpty && sms.receivedAt == nil ? TimeInterval(gateway.dedupeWindowSeconds) : nil
-        let turn = InboundTurn(
+        var turn = InboundTurn(
             gatewayID: gateway.id, channel: .sms, externalSessionID: "sms:\(UUID().uuidString)", phone: sms.from,
             rawText: sms.text, receivedAt: now, resumeWindow: TimeInterval(service.sessions.resumeHours * 3600), messageID: messageID,
             duplicateWindow: window)
+        turn.flags = flags
         let result = try await store.recordTurn(turn, referencePrefix: service.caseReferencePrefix) {
             [engine, service] turnContext, reference in
             Self.decide(
@@ -76,14 +87,48 @@ struct SMSTurnHandler: Sendable {
             }
         }
         let rendered = gateway.encoding.renderSMS(step.screen.text)
+        let stopped = Self.isStop(sms.text, engine: engine)
         let queued =
             gateway.reply == .api
             ? Self.messages(rendered.text, maxParts: gateway.maxParts).map {
-                OutboundSMS(gatewayID: gateway.id, to: sms.from, text: $0, purpose: .conversation)
+                OutboundSMS(gatewayID: gateway.id, to: sms.from, text: $0, purpose: stopped ? .stopConfirmation : .conversation)
             } : []
-        return TurnDecision(
+        var decision = TurnDecision(
             state: step.state, reply: StoredReply(text: rendered.text, continues: step.screen.continues), inboundText: sms.text,
             effects: effects, messages: queued)
+        decision.optOut = stopped
+        return decision
+    }
+
+    /// STOP, HUY (any case, with or without marks): the person wants no more texts.
+    static func isStop(_ text: String, engine: ConversationEngine) -> Bool {
+        let folded = text.folded.trimmingCharacters(in: .whitespacesAndNewlines)
+        return engine.flow.keywords.cancel.contains { $0.folded == folded }
+    }
+
+    /// A message from a blocked or limited number that is not urgent: acknowledged, not
+    /// processed. A limited number gets one gentle note per hour; a blocked one nothing.
+    private func hold(_ sms: InboundSMS, gateway: GatewayConfig, blocked: Bool, now: Date) async throws -> Outcome {
+        logger.notice(
+            blocked ? "message from a blocked number held" : "message over the hourly limit held",
+            metadata: ["gateway": "\(gateway.id)", "phone": "\(sms.from.masked)"])
+        if !sms.messageID.isEmpty {
+            guard try await store.claimInboundMessage(gatewayID: gateway.id, messageID: sms.messageID, at: now) else {
+                return Outcome(processed: false, syncReply: "")
+            }
+        }
+        guard !blocked,
+            try await store.claimInboundMessage(gatewayID: gateway.id, messageID: Self.noticeKey(sms, store: store, now: now), at: now)
+        else { return Outcome(processed: false, syncReply: "") }
+        let note = gateway.encoding.renderSMS(service.abuse.limitedReply).text
+        if gateway.reply == .sync { return Outcome(processed: false, syncReply: note) }
+        try await store.queueNotice(OutboundSMS(gatewayID: gateway.id, to: sms.from, text: note, purpose: .rateLimitNotice), at: now)
+        return Outcome(processed: true, syncReply: "")
+    }
+
+    /// One gentle note per number per hour: the key names the hour.
+    static func noticeKey(_ sms: InboundSMS, store: any Store, now: Date) -> String {
+        "limit:\(store.lookupKey(for: sms.from)):\(Int(now.timeIntervalSince1970 / 3600))"
     }
 
     /// A reply longer than the gateway's `max_parts` goes as several messages, each within it.
@@ -96,10 +141,11 @@ struct SMSTurnHandler: Sendable {
     }
 
     /// Stands in for a missing gateway id: the same sender, recipient, text and gateway time
-    /// give the same key. Hashed, so neither number nor text is stored in it.
-    static func fingerprint(_ sms: InboundSMS, gateway: GatewayConfig) -> String {
+    /// give the same key. Built on the number's keyed hash, so the number cannot be guessed
+    /// back from it.
+    static func fingerprint(_ sms: InboundSMS, person: String, gateway: GatewayConfig) -> String {
         let time = sms.receivedAt.map { String($0.timeIntervalSince1970) } ?? ""
-        let digest = SHA256.hash(data: Data("\(gateway.id)\u{1F}\(sms.from.value)\u{1F}\(sms.to)\u{1F}\(sms.text)\u{1F}\(time)".utf8))
+        let digest = SHA256.hash(data: Data("\(gateway.id)\u{1F}\(person)\u{1F}\(sms.to)\u{1F}\(sms.text)\u{1F}\(time)".utf8))
         return "fp:" + digest.prefix(16).map { String(format: "%02x", $0) }.joined()
     }
 

@@ -14,6 +14,34 @@ public struct ServiceConfig: Sendable, Decodable {
     public var flow: String
     /// The province's areas (districts, towns): a location answer naming one is saved as `area`.
     public var areas: [String]
+    public var abuse: Abuse
+
+    /// A number sending more than this in an hour gets one gentle note and is not processed,
+    /// unless what it sends is urgent.
+    public struct Abuse: Sendable, Decodable {
+        public var maxMessagesPerHour: Int
+        public var limitedReply: String
+
+        public static let defaultReply =
+            "Ban da gui nhieu tin trong mot gio. Vui long doi mot chut. Neu khan cap, goi 111 mien phi. / Please wait a little; if it is urgent, call 111 free."
+
+        enum CodingKeys: String, CodingKey, CaseIterable {
+            case maxMessagesPerHour = "max_messages_per_hour"
+            case limitedReply = "limited_reply"
+        }
+
+        public init(maxMessagesPerHour: Int = 30, limitedReply: String = Abuse.defaultReply) {
+            self.maxMessagesPerHour = maxMessagesPerHour
+            self.limitedReply = limitedReply
+        }
+
+        public init(from decoder: any Decoder) throws {
+            try decoder.rejectUnknownKeys(CodingKeys.self)
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            maxMessagesPerHour = try c.decodeIfPresent(Int.self, forKey: .maxMessagesPerHour) ?? 30
+            limitedReply = try c.decodeIfPresent(String.self, forKey: .limitedReply) ?? Self.defaultReply
+        }
+    }
 
     public struct Hotlines: Sendable, Decodable {
         /// The national child protection hotline, free, 24/7.
@@ -64,7 +92,7 @@ public struct ServiceConfig: Sendable, Decodable {
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case name, languages, hotlines, sessions, flow, areas
+        case name, languages, hotlines, sessions, flow, areas, abuse
         case defaultLanguage = "default_language"
         case caseReferencePrefix = "case_reference_prefix"
         case ussdLimits = "ussd_limits"
@@ -82,6 +110,7 @@ public struct ServiceConfig: Sendable, Decodable {
         ussdLimits = try c.decodeIfPresent(USSDLimits.self, forKey: .ussdLimits) ?? .standard
         flow = try c.decode(String.self, forKey: .flow)
         areas = try c.decodeIfPresent([String].self, forKey: .areas) ?? []
+        abuse = try c.decodeIfPresent(Abuse.self, forKey: .abuse) ?? Abuse()
     }
 
     /// The longest values a screen may show (the reference at its longest), for checking fit.

@@ -14,6 +14,8 @@ struct SessionExpiryService: Service {
     var wake: @Sendable () -> Void = {}
     /// Long messages whose parts stopped arriving.
     var partSets: PartSetSweeper? = nil
+    /// Picks up a data key `hotline rotate-key` added while the service runs.
+    var reloadKeys: @Sendable () -> Void = {}
 
     func run() async throws {
         await cancelWhenGracefulShutdown {
@@ -26,6 +28,7 @@ struct SessionExpiryService: Service {
     }
 
     func sweep() async {
+        reloadKeys()
         if let partSets, await partSets.sweep(now: Date()) > 0 { wake() }
         do {
             let count = try await store.expireIdleSessions(

@@ -141,6 +141,7 @@ struct WebhookController: Sendable {
                 }
             case .deliveryReport(let report):
                 metrics.deliveryReport(gateway: gateway.id, status: report.status.rawValue)
+                if report.status == .failed { metrics.deliveryFailed(kind: "sms", gateway: gateway.id) }
                 let known = try await store.recordDelivery(
                     gatewayID: gateway.id, gatewayMessageID: report.gatewayMessageID, status: report.status.rawValue,
                     detail: report.detail, at: now())

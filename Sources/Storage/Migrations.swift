@@ -149,6 +149,23 @@ enum Migrations {
             // Delivery reports that name our reference may arrive before the send settles.
             try db.create(index: "outbound_messages_outbox", on: "outbound_messages", columns: ["outbox_id"])
         }
+        migrator.registerMigration("v4 safe contact and abuse control") { db in
+            // A person who sent STOP/HUY: no SMS to them until they start a new conversation.
+            try db.create(table: "opt_outs") { t in
+                t.primaryKey("phone_key", .text)
+                t.column("at", .datetime).notNull()
+            }
+            // Numbers operators blocked; only the keyed hash and the masked form are kept.
+            try db.create(table: "blocklist") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("phone_key", .text).notNull().unique()
+                t.column("phone_masked", .text).notNull()
+                t.column("reason", .text).notNull()
+                t.column("added_by", .text).notNull()
+                t.column("added_at", .datetime).notNull()
+            }
+            try db.create(index: "messages_created", on: "messages", columns: ["created_at"])
+        }
         return migrator
     }
 }

@@ -11,6 +11,16 @@ public enum SMSPurpose: String, Sendable, Codable {
     case operatorReply = "operator_reply"
     /// The service confirming something to an operator (an acknowledgement by SMS).
     case operatorNotice = "operator_notice"
+    /// The confirmation of a STOP/HUY: the last text before they stop.
+    case stopConfirmation = "stop_confirmation"
+    /// A gentle note to a number over its rate limit.
+    case rateLimitNotice = "rate_limit_notice"
+
+    /// Texts to people who texted us stop when they send STOP/HUY; texts to on-call
+    /// operators, and the confirmation itself, do not.
+    public var stopsAtOptOut: Bool {
+        self == .conversation || self == .operatorReply || self == .rateLimitNotice
+    }
 }
 
 /// A text the service promised to send, written to the outbox in the transaction that

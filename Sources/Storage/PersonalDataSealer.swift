@@ -35,11 +35,13 @@ public struct PlaintextSealer: PersonalDataSealer {
 public enum SealerError: Error, CustomStringConvertible {
     case unknownFormat(UInt8?)
     case corrupt
+    case unknownKey(String)
 
     public var description: String {
         switch self {
         case .unknownFormat(let tag): "sealed value has format \(tag.map(String.init) ?? "none"), which this sealer cannot open"
         case .corrupt: "sealed value is corrupt"
+        case .unknownKey(let id): "sealed with key \(id), which is not among the data keys (HOTLINE_DATA_KEYS_PREVIOUS or the key file)"
         }
     }
 }

@@ -174,6 +174,9 @@ extension SQLiteStore {
             guard let row = try Row.fetchOne(db, sql: "SELECT id, priority FROM cases WHERE reference = ?", arguments: [reference]) else {
                 throw OperatorActionError.notFound(reference)
             }
+            if try Self.optedOut(db, phoneKey: sealer.lookupKey(for: message.to)) {
+                throw OperatorActionError.conflict("the person sent STOP/HUY: no SMS goes to them until they write again")
+            }
             try Self.queueSMS(
                 message, caseID: row["id"], priority: Priority(rawValue: row["priority"]) ?? .none, at: now, sealer: sealer, db: db)
             try Self.addEvent(db, reference: reference, at: now, kind: "reply_queued", detail: "SMS via \(message.gatewayID)", actor: actor)

@@ -7,6 +7,7 @@ extension SQLiteStore {
     static func queueSMS(
         _ message: OutboundSMS, caseID: Int64?, priority: Priority, at now: Date, sealer: any PersonalDataSealer, db: Database
     ) throws {
+        if message.purpose.stopsAtOptOut, try optedOut(db, phoneKey: sealer.lookupKey(for: message.to)) { return }
         let sealed = try sealer.seal(String(decoding: try JSONEncoder.sorted.encode(message), as: UTF8.self))
         try db.execute(
             sql: """
@@ -211,6 +212,17 @@ extension SQLiteStore {
                     WHERE status IN ('pending', 'sending')
                     """)
         }
+    }
+
+    static func optedOut(_ db: Database, phoneKey: String) throws -> Bool {
+        try Bool.fetchOne(db, sql: "SELECT 1 FROM opt_outs WHERE phone_key = ?", arguments: [phoneKey]) == true
+    }
+
+    /// True when the person sent STOP/HUY since: a text to them that was queued before then is
+    /// not sent.
+    public func smsStopped(to phone: PhoneNumber) async throws -> Bool {
+        let key = sealer.lookupKey(for: phone)
+        return try await pool.read { db in try Self.optedOut(db, phoneKey: key) }
     }
 
     /// A gateway's delivery report on an SMS we sent; false when no sent message has that id.

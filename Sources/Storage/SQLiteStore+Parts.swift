@@ -85,6 +85,8 @@ extension SQLiteStore {
             firstReceivedAt: receivedAt)
     }
 
+    public func lookupKey(for phone: PhoneNumber) -> String { sealer.lookupKey(for: phone) }
+
     /// A line in the audit trail that no operator action writes (a refused webhook).
     public func recordAudit(actor: String, action: String, reference: String?, detail: String, at now: Date) async throws {
         try await pool.write { db in

@@ -21,6 +21,8 @@ public final class SQLiteStore: Store {
         config.busyMode = .timeout(5)
         config.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = FULL")
+            // Deleted and replaced personal data is overwritten, not left in free pages.
+            try db.execute(sql: "PRAGMA secure_delete = ON")
         }
         pool = try DatabasePool(path: path, configuration: config)
         self.sealer = sealer
@@ -133,9 +135,18 @@ public final class SQLiteStore: Store {
                     sessionID, seq + 1, try sealer.seal(decision.inboundText), now, caseID,
                     sessionID, seq + 2, try sealer.seal(decision.reply.text), now, caseID,
                 ])
+            let personKey = sealer.lookupKey(for: turn.phone)
+            if session == nil && !decision.optOut {
+                // A new conversation is the person writing again: texts may go to them again.
+                try db.execute(sql: "DELETE FROM opt_outs WHERE phone_key = ?", arguments: [personKey])
+            }
             for message in decision.messages {
                 try Self.queueSMS(
                     message, caseID: caseID, priority: decision.state.report?.priority ?? .none, at: now, sealer: sealer, db: db)
+            }
+            if decision.optOut {
+                try db.execute(
+                    sql: "INSERT OR REPLACE INTO opt_outs (phone_key, at) VALUES (?, ?)", arguments: [personKey, now])
             }
             return TurnResult(reply: decision.reply, replayed: false)
         }
@@ -164,8 +175,12 @@ public final class SQLiteStore: Store {
             case .saveCase(let snapshot):
                 let draft = snapshot.draft
                 let previous = try Row.fetchOne(
-                    db, sql: "SELECT priority, status FROM cases WHERE reference = ?", arguments: [draft.reference])
+                    db, sql: "SELECT priority, status, reasons FROM cases WHERE reference = ?", arguments: [draft.reference])
                 let answers = String(decoding: try JSONEncoder.sorted.encode(snapshot.answers), as: UTF8.self)
+                // Flags ("sent from a blocked number") stay with the case whatever later turns say.
+                let kept = (previous?["reasons"] as String?).flatMap { try? JSONDecoder().decode([String].self, from: Data($0.utf8)) } ?? []
+                var reasons = draft.reasons
+                for flag in kept + turn.flags where flag.hasPrefix("flagged:") && !reasons.contains(flag) { reasons.append(flag) }
                 try db.execute(
                     sql: """
                         UPDATE cases SET category = ?, priority = ?, reasons = ?, status = ?, language = ?, answers_sealed = ?,
@@ -173,7 +188,7 @@ public final class SQLiteStore: Store {
                         """,
                     arguments: [
                         snapshot.category, draft.priority.rawValue,
-                        String(decoding: try JSONEncoder().encode(draft.reasons), as: UTF8.self), draft.status.rawValue,
+                        String(decoding: try JSONEncoder().encode(reasons), as: UTF8.self), draft.status.rawValue,
                         snapshot.language, try sealer.seal(answers), now, draft.reference,
                     ])
                 if let previous, previous["priority"] != draft.priority.rawValue {
@@ -186,7 +201,8 @@ public final class SQLiteStore: Store {
                 }
             case .escalate(let reference, let priority, let reasons):
                 try queueEscalation(
-                    db, reference: reference, priority: priority, reasons: reasons, at: now, acknowledgement: acknowledgement)
+                    db, reference: reference, priority: priority, reasons: reasons + turn.flags, at: now, acknowledgement: acknowledgement)
+                for flag in turn.flags { try addEvent(db, reference: reference, at: now, kind: "flagged", detail: flag) }
             case .endSession:
                 try db.execute(sql: "UPDATE sessions SET status = 'ended' WHERE id = ?", arguments: [sessionID])
             }

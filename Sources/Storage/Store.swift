@@ -56,6 +56,16 @@ public protocol Store: Sendable {
     func queueNotice(_ message: OutboundSMS, at: Date) async throws
     func auditTrail(reference: String?) async throws -> [AuditEntry]
     func recordAudit(actor: String, action: String, reference: String?, detail: String, at: Date) async throws
+    /// True when the person sent STOP/HUY and has not written since.
+    func smsStopped(to phone: PhoneNumber) async throws -> Bool
+    /// Whether a number is blocked, and how many messages it sent since `since`.
+    func contactStatus(_ phone: PhoneNumber, since: Date) async throws -> ContactStatus
+    func block(_ phone: PhoneNumber, reason: String, actor: String, at: Date) async throws -> BlockEntry
+    func unblock(id: Int64, actor: String, at: Date) async throws -> Bool
+    func blocklist(actor: String, at: Date) async throws -> [BlockEntry]
+    func counts() async throws -> StoreCounts
+    /// The keyed hash a number is found by (never the number itself).
+    func lookupKey(for phone: PhoneNumber) -> String
 
     // Long messages delivered part by part.
     func storePart(_ part: InboundPart, at: Date) async throws -> PartSet?

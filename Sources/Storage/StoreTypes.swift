@@ -24,6 +24,8 @@ public struct InboundTurn: Sendable {
     /// For a fingerprint standing in for a missing message id: the same fingerprint is a
     /// retry only within this window (a person may send the same "1" again later).
     public var duplicateWindow: TimeInterval?
+    /// Said of this turn on every case it escalates ("sent from a blocked number").
+    public var flags: [String] = []
 
     public init(
         gatewayID: String, channel: Channel, externalSessionID: String, phone: PhoneNumber, rawText: String, receivedAt: Date,
@@ -76,6 +78,9 @@ public struct TurnDecision: Sendable {
     public var effects: [StepEffect]
     /// Texts to send (an SMS conversation's reply), queued in the same transaction.
     public var messages: [OutboundSMS]
+    /// The person sent STOP/HUY: after this turn's own reply, no SMS goes to them until
+    /// they start a new conversation.
+    public var optOut = false
 
     public init(
         state: ConversationState, reply: StoredReply, inboundText: String, effects: [StepEffect], messages: [OutboundSMS] = []
@@ -184,5 +189,34 @@ public struct InboundPart: Sendable {
         self.index = index
         self.messageID = messageID
         self.text = text
+    }
+}
+
+/// What the service knows about a number before it runs a turn.
+public struct ContactStatus: Sendable, Equatable {
+    public var blocked: Bool
+    /// Messages this number sent in the window asked about.
+    public var recentMessages: Int
+
+    public init(blocked: Bool, recentMessages: Int) {
+        self.blocked = blocked
+        self.recentMessages = recentMessages
+    }
+}
+
+/// One blocked number, as operators see it.
+public struct BlockEntry: Sendable, Equatable, Codable {
+    public var id: Int64
+    public var phone: String
+    public var reason: String
+    public var addedBy: String
+    public var addedAt: Date
+
+    public init(id: Int64, phone: String, reason: String, addedBy: String, addedAt: Date) {
+        self.id = id
+        self.phone = phone
+        self.reason = reason
+        self.addedBy = addedBy
+        self.addedAt = addedAt
     }
 }

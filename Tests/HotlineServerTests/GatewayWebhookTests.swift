@@ -323,3 +323,84 @@ struct AdapterRNG: RandomNumberGenerator {
         return z ^ (z >> 31)
     }
 }
+
+@Suite("A first text through every bundled SMS gateway gets the menu, by the gateway's own way of replying")
+struct EverySMSGatewayTests {
+    struct Case: Sendable, CustomTestStringConvertible {
+        var gateway: String
+        var method: HTTPRequest.Method
+        var contentType: String
+        var body: String
+        var query: String = ""
+        /// True when the reply is in the webhook answer; false when it is queued for the send API.
+        var inResponse: Bool
+        var testDescription: String { gateway }
+    }
+
+    static let cases: [Case] = [
+        Case(
+            gateway: "at-sms", method: .post, contentType: "application/x-www-form-urlencoded",
+            body: "id=A1&from=%2B84912345678&to=18001769&text=chao", inResponse: false),
+        Case(
+            gateway: "twilio", method: .post, contentType: "application/x-www-form-urlencoded",
+            body: "MessageSid=SM1&From=%2B84912345678&To=%2B18005550111&Body=chao", inResponse: true),
+        Case(
+            gateway: "vonage", method: .get, contentType: "", body: "",
+            query: "msisdn=84912345678&to=84900000169&messageId=V1&text=chao&type=text", inResponse: false),
+        Case(
+            gateway: "kannel", method: .get, contentType: "", body: "",
+            query: "sender=0912345678&to=18001769&text=chao&id=K1&coding=0&charset=UTF-8", inResponse: true),
+        Case(
+            gateway: "jasmin", method: .post, contentType: "application/x-www-form-urlencoded",
+            body: "id=J1&from=84912345678&to=18001769&content=chao&coding=0", inResponse: false),
+        Case(
+            gateway: "infobip", method: .post, contentType: "application/json",
+            body:
+                #"{"results":[{"messageId":"I1","from":"84912345678","to":"18001769","text":"chao","receivedAt":"2026-11-29T06:14:45.000+0000"}]}"#,
+            inResponse: false),
+        Case(
+            gateway: "clickatell", method: .post, contentType: "application/json",
+            body:
+                #"{"messageId":"C1","fromNumber":"84912345678","toNumber":"18001769","timestamp":1795932845000,"text":"chao","charset":"UTF-8"}"#,
+            inResponse: false),
+        Case(
+            gateway: "generic-sms", method: .post, contentType: "text/xml",
+            body:
+                "<moRequest><source>84912345678</source><destination>18001769</destination><content>chao</content><msgId>G1</msgId></moRequest>",
+            inResponse: false),
+    ]
+
+    @Test("the menu comes back once, and a retry of the same message changes nothing", arguments: cases)
+    func firstText(_ c: Case) async throws {
+        // Jasmin's bundled allow-list needs a real peer address.
+        try await withApp(mode: c.gateway == "jasmin" ? .live : .router) { client, store async throws in
+            var headers = HTTPFields()
+            if !c.contentType.isEmpty { headers[.contentType] = c.contentType }
+            let uri = "/webhooks/\(c.gateway)" + (c.query.isEmpty ? "" : "?\(c.query)")
+            for attempt in 1...2 {
+                let response = try await client.execute(uri: uri, method: c.method, headers: headers, body: ByteBuffer(string: c.body))
+                #expect(response.status == .ok, "\(c.gateway): \(String(buffer: response.body))")
+                let answer = String(buffer: response.body)
+                #expect(answer.contains("Duong day bao ve tre em") == (c.inResponse && attempt == 1), "\(c.gateway) answer: \(answer)")
+                #expect(try await store.messageCount() == 2)
+                let queued = try await store.outbox(kind: "sms")
+                #expect(queued.count == (c.inResponse ? 0 : 1))
+            }
+        }
+    }
+
+    @Test("Kannel parts with a UDH are joined; the last part's answer carries the reply")
+    func kannelParts() async throws {
+        try await withApp { client, store async throws in
+            let first = try await client.execute(
+                uri: "/webhooks/kannel?sender=0912345678&to=18001769&text=chu+oi+cuu+em%2C+bo+dang+&id=U1&udh=%05%00%03%2A%02%01",
+                method: .get)
+            #expect(String(buffer: first.body).isEmpty)
+            #expect(try await store.messageCount() == 0)
+            let second = try await client.execute(
+                uri: "/webhooks/kannel?sender=0912345678&to=18001769&text=danh+em&id=U2&udh=%05%00%03%2A%02%02", method: .get)
+            #expect(String(buffer: second.body).hasPrefix("Goi ngay 111 mien phi"))
+            #expect(try await store.outbox(kind: "escalation").map(\.priority) == [.p1])
+        }
+    }
+}

@@ -33,16 +33,18 @@ func copyOfBundledConfig() throws -> URL {
 /// into a test.
 func withApp(
     config directory: String = bundledConfigDirectory, databaseFolder: URL? = nil,
-    environment: ServiceEnvironment = ServiceEnvironment([:]), mode: TestingSetup = .router,
+    environment: ServiceEnvironment = ServiceEnvironment([:]), mode: TestingSetup = .router, logger: Logger? = nil,
     _ body: @Sendable (any TestClientProtocol, SQLiteStore) async throws -> Void
 ) async throws {
     let folder = try databaseFolder ?? makeTemporaryDirectory()
     defer { if databaseFolder == nil { try? FileManager.default.removeItem(at: folder) } }
     let config = try ConfigLoader.load(directory: directory)
-    let store = try SQLiteStore(
-        path: folder.appendingPathComponent("hotline.sqlite").path, acknowledgement: acknowledgementPolicy(config.escalation))
-    var logger = Logger(label: "test")
-    logger.logLevel = .warning
+    var logger = logger ?? Logger(label: "test")
+    if logger.label == "test" { logger.logLevel = .warning }
+    // Encrypted as in production: the key file beside the database, so a restart reopens it.
+    let databasePath = folder.appendingPathComponent("hotline.sqlite").path
+    let keys = try DataKeySource.load(environment: ServiceEnvironment([:]), databasePath: databasePath, logger: Logger(label: "keys"))
+    let store = try SQLiteStore(path: databasePath, sealer: keys.sealer, acknowledgement: acknowledgementPolicy(config.escalation))
     let app = buildApplication(
         config: config, store: store, listen: ListenOptions(host: "127.0.0.1", port: 0), logger: logger, environment: environment)
     try await app.test(mode) { client in try await body(client, store) }

@@ -1,0 +1,52 @@
+import Foundation
+import GRDB
+import HotlineCore
+
+extension SQLiteStore {
+    /// Every sealed column, with the column holding the keyed hash of the number beside it.
+    static let sealedColumns: [(table: String, columns: [String], phoneKey: String?)] = [
+        ("sessions", ["phone_sealed", "state_sealed", "processed_sealed", "last_reply_sealed"], "phone_key"),
+        ("messages", ["body_sealed"], nil),
+        ("cases", ["answers_sealed"], nil),
+        ("case_events", ["note_sealed"], nil),
+        ("outbox", ["payload_sealed"], nil),
+        ("message_parts", ["phone_sealed", "text_sealed"], "phone_key"),
+    ]
+
+    /// Re-seals up to `batch` rows per table that are not sealed with the current key (older
+    /// keys, or plaintext from before encryption), recomputing the number's keyed hash. Short
+    /// transactions, so the service keeps answering; returns how many rows changed.
+    public func resealBatch(currentKeyID: String, batch: Int = 200) async throws -> Int {
+        let sealer = self.sealer
+        let prefix = Data([1, UInt8(currentKeyID.utf8.count)] + Array(currentKeyID.utf8))
+        var changed = 0
+        for (table, columns, phoneKey) in Self.sealedColumns {
+            let stale = columns.map { "(\($0) IS NOT NULL AND substr(\($0), 1, \(prefix.count)) != ?)" }.joined(separator: " OR ")
+            changed += try await pool.write { db -> Int in
+                let rows = try Row.fetchAll(
+                    db, sql: "SELECT id, \(columns.joined(separator: ", ")) FROM \(table) WHERE \(stale) LIMIT \(batch)",
+                    arguments: StatementArguments(Array(repeating: prefix, count: columns.count)))
+                for row in rows {
+                    var assignments: [String] = []
+                    var values: [(any DatabaseValueConvertible)?] = []
+                    for column in columns {
+                        guard let sealed = row[column] as Data? else { continue }
+                        let plaintext = try sealer.open(sealed)
+                        assignments.append("\(column) = ?")
+                        values.append(try sealer.seal(plaintext))
+                        if column == "phone_sealed", let phoneKey {
+                            assignments.append("\(phoneKey) = ?")
+                            values.append(sealer.lookupKey(for: try PhoneNumber(parsing: plaintext)))
+                        }
+                    }
+                    values.append(row["id"] as Int64)
+                    try db.execute(
+                        sql: "UPDATE \(table) SET \(assignments.joined(separator: ", ")) WHERE id = ?",
+                        arguments: StatementArguments(values))
+                }
+                return rows.count
+            }
+        }
+        return changed
+    }
+}
