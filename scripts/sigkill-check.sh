@@ -13,7 +13,7 @@ cleanup() { [ -n "$pid" ] && kill -9 "$pid" 2>/dev/null || true; rm -rf "$work";
 trap cleanup EXIT
 
 start() {
-  "$binary" serve --config gateway-config --database "$db" --port 0 >"$log" 2>&1 &
+  HOTLINE_OPERATOR_TOKEN=sigkill-check "$binary" serve --config gateway-config --database "$db" --port 0 >"$log" 2>&1 &
   pid=$!
   for _ in $(seq 1 100); do
     port=$(sed -n 's|^Hotline Gateway listening on http://127.0.0.1:\([0-9]*\).*|\1|p' "$log")
@@ -59,16 +59,18 @@ hit "1*2*1*1*Ha Long*9*3" >/dev/null
 done_screen=$(hit "1*2*1*1*Ha Long*9*3*#")
 reference=$(grep -o 'QN-[A-Z0-9]\{6\}' <<<"$done_screen" || true)
 [ -n "$reference" ] || { echo "no case reference in: $done_screen"; exit 1; }
+# Answers are sealed on disk: read them back through the operator API, which opens them.
+answers=$(curl -s -H "Authorization: Bearer sigkill-check" "http://127.0.0.1:$port/api/v1/cases/$reference")
 kill -TERM "$pid"; wait "$pid" 2>/dev/null || true; pid=""
 
 stored_in=$(sqlite3 "$db" "SELECT COUNT(*) FROM messages WHERE direction = 'in'")
 stored_case=$(sqlite3 "$db" "SELECT priority || ' ' || status FROM cases WHERE reference = '$reference'")
-answers=$(sqlite3 "$db" "SELECT CAST(substr(answers_sealed, 2) AS TEXT) FROM cases WHERE reference = '$reference'")
 escalations=$(sqlite3 "$db" "SELECT COUNT(*) FROM outbox WHERE kind = 'escalation'")
 acknowledged=$(acknowledged)
 echo "acknowledged $acknowledged requests; stored $stored_in inbound messages; case $reference: $stored_case; escalations queued: $escalations"
 [ "$stored_in" = "$acknowledged" ] || { echo "FAIL: acknowledged requests missing from the database"; exit 1; }
 [ "$stored_case" = "P1 submitted" ] || { echo "FAIL: case not stored as P1 submitted"; exit 1; }
 grep -q '"location":"Ha Long"' <<<"$answers" || { echo "FAIL: answers lost: $answers"; exit 1; }
+! grep -q "Ha Long" "$db" || { echo "FAIL: the database holds the answer in plain text"; exit 1; }
 [ "$escalations" = 1 ] || { echo "FAIL: expected exactly one escalation, found $escalations"; exit 1; }
 echo "sigkill-check: nothing acknowledged was lost"

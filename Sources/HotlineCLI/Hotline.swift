@@ -5,6 +5,6 @@ struct Hotline: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hotline",
         abstract: "Hotline Gateway: children and families reach a child protection hotline by SMS and USSD.",
-        subcommands: [Serve.self, CheckConfig.self, TextInfo.self, TriageCommand.self, Simulate.self, RotateKey.self],
+        subcommands: [Serve.self, CheckConfig.self, TextInfo.self, TriageCommand.self, Simulate.self, RotateKey.self, Purge.self],
         defaultSubcommand: Serve.self)
 }

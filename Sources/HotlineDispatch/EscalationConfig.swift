@@ -127,15 +127,23 @@ public struct EscalationConfig: Sendable, Decodable {
     public struct Operator: Sendable, Decodable {
         public var id: String
         public var tokenEnv: String
+        /// `supervisor` may also read the audit trail; `operator` (the default) works cases.
+        public var role: Role
+
+        public enum Role: String, Sendable, Decodable, CaseIterable {
+            case `operator`
+            case supervisor
+        }
 
         enum CodingKeys: String, CodingKey, CaseIterable {
-            case id
+            case id, role
             case tokenEnv = "token_env"
         }
 
-        public init(id: String, tokenEnv: String) {
+        public init(id: String, tokenEnv: String, role: Role = .operator) {
             self.id = id
             self.tokenEnv = tokenEnv
+            self.role = role
         }
 
         public init(from decoder: any Decoder) throws {
@@ -143,6 +151,7 @@ public struct EscalationConfig: Sendable, Decodable {
             let c = try decoder.container(keyedBy: CodingKeys.self)
             id = try c.decode(String.self, forKey: .id)
             tokenEnv = try c.decode(String.self, forKey: .tokenEnv)
+            role = try c.decodeIfPresent(Role.self, forKey: .role) ?? .operator
         }
     }
 

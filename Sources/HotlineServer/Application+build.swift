@@ -71,7 +71,9 @@ public struct ServiceEnvironment: Sendable {
     public func operatorTokens(_ config: EscalationConfig) -> OperatorTokens {
         var tokens = config.operators.compactMap { op in self[op.tokenEnv].map { (operatorID: op.id, token: $0) } }
         if let dev = self["HOTLINE_OPERATOR_TOKEN"] { tokens.append((operatorID: "dev", token: dev)) }
-        return OperatorTokens(tokens)
+        // "dev" is for development on one machine: it may see everything, the audit trail too.
+        let supervisors = Set(config.operators.filter { $0.role == .supervisor }.map(\.id) + ["dev"])
+        return OperatorTokens(tokens, supervisors: supervisors)
     }
 
     /// One sender per SMS gateway, with its secret (nil when unset: sends wait and say why).
@@ -158,11 +160,13 @@ public func buildApplication(
         router: buildRouter(
             config: config, store: store, logger: logger, tokens: tokens, environment: environment, metrics: metrics,
             wake: { dispatcher.wake() }),
+        server: RequestLimits.server,
         configuration: .init(address: .hostname(listen.host, port: listen.port), serverName: "hotline-gateway"),
         services: [
             SessionExpiryService(
                 store: store, sessions: config.service.sessions, interval: .seconds(30), logger: logger, wake: { dispatcher.wake() },
-                partSets: PartSetSweeper(store: store, gateways: gateways, sms: sms, logger: logger), reloadKeys: reloadKeys),
+                partSets: PartSetSweeper(store: store, gateways: gateways, sms: sms, logger: logger), reloadKeys: reloadKeys,
+                retention: config.service.retention),
             dispatcher,
         ],
         onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? listen.port) },

@@ -336,6 +336,7 @@ public enum ConfigLoader {
         "kind": GatewayKind.allCases.map(\.rawValue),
         "reply": ReplyMode.allCases.map(\.rawValue),
         "signature_method": VonageSignature.Method.allCases.map(\.rawValue),
+        "role": EscalationConfig.Operator.Role.allCases.map(\.rawValue),
         "body": GenericFormat.BodyType.allCases.map(\.rawValue),
         "send_body": GenericFormat.BodyType.allCases.map(\.rawValue),
         "type": FlowNode.Kind.allCases.map(\.rawValue),

@@ -40,6 +40,7 @@ public enum DataKeySource {
         }
         let file = environment["HOTLINE_KEY_FILE"] ?? defaultKeyFile(databasePath: databasePath)
         if !FileManager.default.fileExists(atPath: file) {
+            guard try !SQLiteStore.holdsEncryptedData(path: databasePath) else { throw DataKeyError.missingForExistingDatabase(file) }
             try DataKeys.write(file: file, keys: [DataKeys.generate()], lookup: DataKeys.generate())
             logger.warning(
                 "created a data key file for the embedded default; production must supply its own key (HOTLINE_DATA_KEY) and back it up",

@@ -7,6 +7,7 @@ public struct HotlineRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     /// Set by the operator API's authentication, for the audit trail.
     public var operatorID: String? = nil
+    public var isSupervisor = false
     /// The socket peer's address, for a gateway's IP allow-list (nil in router tests).
     public let remoteAddress: String?
 

@@ -8,9 +8,12 @@ import Hummingbird
 public struct OperatorTokens: Sendable {
     /// SHA-256 of each token, so comparing costs the same whatever the token's length.
     private let digests: [(operatorID: String, digest: [UInt8])]
+    /// Operators who may read the audit trail.
+    public let supervisors: Set<String>
 
-    public init(_ tokens: [(operatorID: String, token: String)]) {
+    public init(_ tokens: [(operatorID: String, token: String)], supervisors: Set<String> = []) {
         digests = tokens.filter { !$0.token.isEmpty }.map { ($0.operatorID, Array(SHA256.hash(data: Data($0.token.utf8)))) }
+        self.supervisors = supervisors
     }
 
     public var isEmpty: Bool { digests.isEmpty }
@@ -45,6 +48,7 @@ struct OperatorAuthMiddleware: RouterMiddleware {
         }
         var context = context
         context.operatorID = operatorID
+        context.isSupervisor = tokens.supervisors.contains(operatorID)
         return try await next(request, context)
     }
 }

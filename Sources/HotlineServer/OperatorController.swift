@@ -213,8 +213,14 @@ struct OperatorController: Sendable {
         return EditedResponse(status: .accepted, response: Done(reference: reference, status: "queued"))
     }
 
+    /// The audit trail, for supervisors only; reading it is itself audited.
     @Sendable func audit(_ request: Request, context: HotlineRequestContext) async throws -> AuditList {
-        AuditList(entries: try await store.auditTrail(reference: request.uri.queryParameters["case"].map(String.init)))
+        guard context.isSupervisor else {
+            throw HTTPError(.forbidden, message: "the audit trail is for supervisors (role: supervisor in escalation.yaml)")
+        }
+        let reference = request.uri.queryParameters["case"].map(String.init)
+        try await store.recordAudit(actor: actor(context), action: "read_audit", reference: reference, detail: "", at: now())
+        return AuditList(entries: try await store.auditTrail(reference: reference))
     }
 
     @Sendable func listBlocked(_ request: Request, context: HotlineRequestContext) async throws -> BlockList {

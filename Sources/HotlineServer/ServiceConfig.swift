@@ -1,4 +1,5 @@
 import HotlineCore
+import Storage
 
 /// `gateway-config/service.yaml`: the hotline this deployment serves.
 public struct ServiceConfig: Sendable, Decodable {
@@ -15,6 +16,7 @@ public struct ServiceConfig: Sendable, Decodable {
     /// The province's areas (districts, towns): a location answer naming one is saved as `area`.
     public var areas: [String]
     public var abuse: Abuse
+    public var retention: RetentionPolicy
 
     /// A number sending more than this in an hour gets one gentle note and is not processed,
     /// unless what it sends is urgent.
@@ -92,7 +94,7 @@ public struct ServiceConfig: Sendable, Decodable {
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case name, languages, hotlines, sessions, flow, areas, abuse
+        case name, languages, hotlines, sessions, flow, areas, abuse, retention
         case defaultLanguage = "default_language"
         case caseReferencePrefix = "case_reference_prefix"
         case ussdLimits = "ussd_limits"
@@ -111,6 +113,29 @@ public struct ServiceConfig: Sendable, Decodable {
         flow = try c.decode(String.self, forKey: .flow)
         areas = try c.decodeIfPresent([String].self, forKey: .areas) ?? []
         abuse = try c.decodeIfPresent(Abuse.self, forKey: .abuse) ?? Abuse()
+        retention = try c.decodeIfPresent(Retention.self, forKey: .retention)?.policy ?? RetentionPolicy()
+    }
+
+    /// `retention:` in service.yaml.
+    struct Retention: Decodable {
+        var policy: RetentionPolicy
+
+        enum CodingKeys: String, CodingKey, CaseIterable {
+            case closedCaseDays = "closed_case_days"
+            case conversationDays = "conversation_days"
+        }
+
+        init(from decoder: any Decoder) throws {
+            try decoder.rejectUnknownKeys(CodingKeys.self)
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            policy = RetentionPolicy(
+                closedCaseDays: try c.decodeIfPresent(Int.self, forKey: .closedCaseDays) ?? 90,
+                conversationDays: try c.decodeIfPresent(Int.self, forKey: .conversationDays) ?? 30)
+            guard policy.closedCaseDays >= 1, policy.conversationDays >= 1 else {
+                throw DecodingError.dataCorruptedError(
+                    forKey: .closedCaseDays, in: c, debugDescription: "retention periods are whole days, at least 1")
+            }
+        }
     }
 
     /// The longest values a screen may show (the reference at its longest), for checking fit.

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import ServiceLifecycle
 import Storage
+import Synchronization
 
 /// Closes sessions that went quiet past their channel's timeout, so a report a person was cut
 /// off from is kept as incomplete and escalated when it calls for it, never left hanging.
@@ -16,6 +17,9 @@ struct SessionExpiryService: Service {
     var partSets: PartSetSweeper? = nil
     /// Picks up a data key `hotline rotate-key` added while the service runs.
     var reloadKeys: @Sendable () -> Void = {}
+    /// Once a day (and at start), personal data past its retention is removed.
+    var retention: RetentionPolicy? = nil
+    let lastPurge = LastRun()
 
     func run() async throws {
         await cancelWhenGracefulShutdown {
@@ -29,6 +33,7 @@ struct SessionExpiryService: Service {
 
     func sweep() async {
         reloadKeys()
+        await purgeDaily(now: Date())
         if let partSets, await partSets.sweep(now: Date()) > 0 { wake() }
         do {
             let count = try await store.expireIdleSessions(
@@ -39,6 +44,27 @@ struct SessionExpiryService: Service {
             }
         } catch {
             logger.error("session expiry failed; will retry", metadata: ["error": "\(String(describing: type(of: error)))"])
+        }
+    }
+}
+
+extension SessionExpiryService {
+    func purgeDaily(now: Date) async {
+        guard let retention else { return }
+        let due = lastPurge.time.withLock { last in
+            guard last.map({ now.timeIntervalSince($0) >= 86400 }) ?? true else { return false }
+            last = now
+            return true
+        }
+        guard due else { return }
+        do {
+            let report = try await store.purge(retention, actor: "retention", now: now)
+            logger.info(
+                "retention purge",
+                metadata: ["cases": "\(report.cases)", "conversations": "\(report.sessions)", "messages": "\(report.messages)"])
+        } catch {
+            lastPurge.time.withLock { $0 = nil }  // tried again at the next sweep
+            logger.error("retention purge failed; will retry", metadata: ["error": "\(String(describing: type(of: error)))"])
         }
     }
 }
@@ -73,4 +99,9 @@ struct PartSetSweeper: Sendable {
         }
         return processed
     }
+}
+
+/// When something periodic last ran, shared by the copies of a service value.
+final class LastRun: Sendable {
+    let time = Mutex<Date?>(nil)
 }

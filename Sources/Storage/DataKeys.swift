@@ -1,6 +1,12 @@
 import Crypto
 import Foundation
 
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// The keys personal data is sealed with. The first key seals; every key opens what it
 /// sealed; a separate lookup key makes the keyed hash a person's sessions are found by.
 public struct DataKeys: Sendable {
@@ -72,13 +78,18 @@ public struct DataKeys: Sendable {
         for key in keys { text += "key: \(Data(key).base64EncodedString())\n" }
         let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        // Written beside, flushed, then renamed over the old file (rename(2) is atomic): a
+        // crash leaves the old keys or the new ones, never none.
         let temporary = path + ".new"
-        FileManager.default.createFile(atPath: temporary, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600])
-        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: temporary)
-        if FileManager.default.fileExists(atPath: path) {
-            _ = try FileManager.default.replaceItemAt(URL(fileURLWithPath: path), withItemAt: URL(fileURLWithPath: temporary))
-        } else {
-            try FileManager.default.moveItem(atPath: temporary, toPath: path)
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        guard fd >= 0 else { throw DataKeyError.unwritable(temporary) }
+        let bytes = Array(text.utf8)
+        let written = bytes.withUnsafeBytes { posixWrite(fd, $0.baseAddress, $0.count) }
+        let synced = fsync(fd)
+        close(fd)
+        guard written == bytes.count, synced == 0, rename(temporary, path) == 0 else {
+            unlink(temporary)
+            throw DataKeyError.unwritable(path)
         }
     }
 
@@ -101,14 +112,24 @@ public enum DataKeyError: Error, CustomStringConvertible, Equatable {
     case notBase64(String)
     case unreadable(String)
     case malformed(String, line: Int?)
+    case unwritable(String)
+    case missingForExistingDatabase(String)
 
     public var description: String {
         switch self {
         case .wrongLength(let count): "a data key must be 32 bytes (base64 of 32 random bytes); got \(count)"
         case .notBase64(let name): "\(name) is not base64; generate one with: openssl rand -base64 32"
         case .unreadable(let path): "cannot read the key file \(path)"
+        case .unwritable(let path): "cannot write the key file \(path)"
+        case .missingForExistingDatabase(let path):
+            "the database holds encrypted data but its key file \(path) is missing: restore it from backup (or set HOTLINE_DATA_KEY); a new key could not open anything"
         case .malformed(let path, let line):
             "\(path)\(line.map { ":\($0)" } ?? ""): expected `lookup: <base64>` and at least one `key: <base64>` line"
         }
     }
+}
+
+/// `write(2)`, out of reach of `DataKeys.write(file:)`'s name.
+private func posixWrite(_ fd: Int32, _ buffer: UnsafeRawPointer?, _ count: Int) -> Int {
+    write(fd, buffer, count)
 }

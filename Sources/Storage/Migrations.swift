@@ -166,6 +166,14 @@ enum Migrations {
             }
             try db.create(index: "messages_created", on: "messages", columns: ["created_at"])
         }
+        migrator.registerMigration("v5 retention, sealed outcomes") { db in
+            try db.alter(table: "cases") { t in
+                // An operator's outcome is free text about a child: sealed like notes.
+                t.add(column: "outcome_sealed", .blob)
+                // When retention removed the case's personal data; the row stays, anonymous, for counts.
+                t.add(column: "purged_at", .datetime)
+            }
+        }
         return migrator
     }
 }

@@ -72,7 +72,8 @@ extension SQLiteStore {
             return CaseDetail(
                 summary: summary, reasons: try JSONDecoder().decode([String].self, from: Data((row["reasons"] as String).utf8)),
                 answers: answers, language: row["language"], phone: consented ? phone : nil, contact: contact, transcript: transcript,
-                events: events, outcome: row["outcome"])
+                events: events,
+                outcome: try (row["outcome_sealed"] as Data?).map { try sealer.open($0) } ?? row["outcome"])
         }
     }
 
@@ -149,6 +150,7 @@ extension SQLiteStore {
     }
 
     public func resolve(reference: String, actor: String, outcome: String, at now: Date) async throws {
+        let sealed = try sealer.seal(outcome)
         try await pool.write { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT id, handling FROM cases WHERE reference = ?", arguments: [reference]) else {
                 throw OperatorActionError.notFound(reference)
@@ -158,12 +160,14 @@ extension SQLiteStore {
             }
             try db.execute(
                 sql: """
-                    UPDATE cases SET handling = 'resolved', outcome = ?, resolved_at = ?, acknowledged_at = COALESCE(acknowledged_at, ?),
+                    UPDATE cases SET handling = 'resolved', outcome_sealed = ?, resolved_at = ?, acknowledged_at = COALESCE(acknowledged_at, ?),
                       acknowledged_by = COALESCE(acknowledged_by, ?) WHERE id = ?
-                    """, arguments: [outcome, now, now, actor, row["id"] as Int64])
+                    """, arguments: [sealed, now, now, actor, row["id"] as Int64])
             try Self.stopLadder(db, caseID: row["id"], at: now)
-            try Self.addEvent(db, reference: reference, at: now, kind: "resolved", detail: outcome, actor: actor)
-            try Self.audit(db, actor: actor, action: "resolve", reference: reference, detail: outcome, at: now)
+            try db.execute(
+                sql: "INSERT INTO case_events (case_id, at, kind, detail, actor, note_sealed) VALUES (?, ?, 'resolved', '', ?, ?)",
+                arguments: [row["id"] as Int64, now, actor, sealed])
+            try Self.audit(db, actor: actor, action: "resolve", reference: reference, detail: "", at: now)
         }
     }
 

@@ -3,11 +3,24 @@ import GRDB
 import HotlineCore
 
 extension SQLiteStore {
+    /// Whether the database at `path` holds values sealed with a key (so a new key would open
+    /// none of them). A missing file or a plaintext database holds none.
+    public static func holdsEncryptedData(path: String) throws -> Bool {
+        guard FileManager.default.fileExists(atPath: path) else { return false }
+        var configuration = Configuration()
+        configuration.readonly = true
+        let queue = try DatabaseQueue(path: path, configuration: configuration)
+        return try queue.read { db in
+            guard try db.tableExists("sessions") else { return false }
+            return try Bool.fetchOne(db, sql: "SELECT 1 FROM sessions WHERE substr(phone_sealed, 1, 1) = X'01' LIMIT 1") == true
+        }
+    }
+
     /// Every sealed column, with the column holding the keyed hash of the number beside it.
     static let sealedColumns: [(table: String, columns: [String], phoneKey: String?)] = [
         ("sessions", ["phone_sealed", "state_sealed", "processed_sealed", "last_reply_sealed"], "phone_key"),
         ("messages", ["body_sealed"], nil),
-        ("cases", ["answers_sealed"], nil),
+        ("cases", ["answers_sealed", "outcome_sealed"], nil),
         ("case_events", ["note_sealed"], nil),
         ("outbox", ["payload_sealed"], nil),
         ("message_parts", ["phone_sealed", "text_sealed"], "phone_key"),

@@ -64,6 +64,7 @@ public protocol Store: Sendable {
     func unblock(id: Int64, actor: String, at: Date) async throws -> Bool
     func blocklist(actor: String, at: Date) async throws -> [BlockEntry]
     func counts() async throws -> StoreCounts
+    func purge(_ policy: RetentionPolicy, actor: String, now: Date) async throws -> PurgeReport
     /// The keyed hash a number is found by (never the number itself).
     func lookupKey(for phone: PhoneNumber) -> String
 

@@ -1,0 +1,33 @@
+import ArgumentParser
+import Foundation
+import HotlineServer
+import Logging
+import Storage
+
+struct Purge: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Remove personal data past the retention service.yaml sets (the service also does this daily).",
+        discussion: "Resolved cases keep their category, priority and dates for counts; conversations without a case go.")
+
+    @Option(help: "The gateway-config folder (env HOTLINE_CONFIG). [default: gateway-config]")
+    var config: String?
+
+    @Option(help: "The SQLite database file (env HOTLINE_DATABASE). [default: data/hotline.sqlite]")
+    var database: String?
+
+    func run() async throws {
+        let environment = ServiceEnvironment()
+        let databasePath = database ?? environment["HOTLINE_DATABASE"] ?? "data/hotline.sqlite"
+        guard FileManager.default.fileExists(atPath: databasePath) else {
+            throw ValidationError("no database at \(databasePath); pass --database")
+        }
+        let loaded = try ConfigLoader.load(directory: configDirectory(config))
+        var logger = Logger(label: "hotline")
+        logger.logLevel = .notice
+        let keys = try DataKeySource.load(environment: environment, databasePath: databasePath, logger: logger)
+        let store = try SQLiteStore(path: databasePath, sealer: keys.sealer)
+        let report = try await store.purge(loaded.service.retention, actor: "cli:purge", now: Date())
+        try await store.close()
+        print("\(report.cases) resolved cases, \(report.sessions) conversations, \(report.messages) messages removed")
+    }
+}
