@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import Logging
 import Storage
@@ -23,19 +22,10 @@ public enum DataKeySource {
             let previous = try (environment["HOTLINE_DATA_KEYS_PREVIOUS"] ?? "").split(separator: ",").map {
                 try decode(String($0).trimmingCharacters(in: .whitespaces), name: "HOTLINE_DATA_KEYS_PREVIOUS")
             }
-            let lookup: [UInt8]
-            if let raw = environment["HOTLINE_LOOKUP_KEY"] {
-                lookup = try decode(raw, name: "HOTLINE_LOOKUP_KEY")
-            } else {
-                // Derived, so it changes with the data key: a rotation then re-keys every
-                // lookup (rotate-key does), and SMS conversations look new until it has.
-                logger.warning(
-                    "HOTLINE_LOOKUP_KEY is not set: the lookup key is derived from HOTLINE_DATA_KEY; set it to keep lookups across rotations"
-                )
-                lookup = HKDF<SHA256>.deriveKey(
-                    inputKeyMaterial: SymmetricKey(data: key), info: Data("hotline lookup key".utf8), outputByteCount: 32
-                ).withUnsafeBytes { Array($0) }
-            }
+            // Required, not derived from the data key: the blocklist and STOP opt-outs are kept
+            // by the keyed hash alone, so that key must outlive every data-key rotation.
+            guard let rawLookup = environment["HOTLINE_LOOKUP_KEY"] else { throw DataKeyError.lookupKeyMissing }
+            let lookup = try decode(rawLookup, name: "HOTLINE_LOOKUP_KEY")
             return Loaded(sealer: AESGCMSealer(keys: try DataKeys(current: key, previous: previous, lookup: lookup)), keyFile: nil)
         }
         let file = environment["HOTLINE_KEY_FILE"] ?? defaultKeyFile(databasePath: databasePath)

@@ -114,6 +114,7 @@ public enum DataKeyError: Error, CustomStringConvertible, Equatable {
     case malformed(String, line: Int?)
     case unwritable(String)
     case missingForExistingDatabase(String)
+    case lookupKeyMissing
 
     public var description: String {
         switch self {
@@ -121,6 +122,8 @@ public enum DataKeyError: Error, CustomStringConvertible, Equatable {
         case .notBase64(let name): "\(name) is not base64; generate one with: openssl rand -base64 32"
         case .unreadable(let path): "cannot read the key file \(path)"
         case .unwritable(let path): "cannot write the key file \(path)"
+        case .lookupKeyMissing:
+            "HOTLINE_DATA_KEY is set but HOTLINE_LOOKUP_KEY is not: set it too (openssl rand -base64 32) and keep it across data-key rotations"
         case .missingForExistingDatabase(let path):
             "the database holds encrypted data but its key file \(path) is missing: restore it from backup (or set HOTLINE_DATA_KEY); a new key could not open anything"
         case .malformed(let path, let line):

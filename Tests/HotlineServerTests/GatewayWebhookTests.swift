@@ -404,3 +404,16 @@ struct EverySMSGatewayTests {
         }
     }
 }
+
+@Suite("Replies within a gateway's max_parts")
+struct ReplySplitTests {
+    @Test("a reply over max_parts goes as several messages, each within it, nothing lost")
+    func split() {
+        let words = (1...120).map { "tu\($0)" }.joined(separator: " ")  // about 700 GSM-7 characters: 5 parts
+        let messages = SMSTurnHandler.messages(words, maxParts: 2)
+        #expect(messages.count == 3)
+        #expect(messages.allSatisfy { SMSText.analyze($0).segments <= 2 })
+        #expect(messages.joined().filter { !$0.isWhitespace } == words.filter { !$0.isWhitespace })
+        #expect(SMSTurnHandler.messages("ngan", maxParts: 1) == ["ngan"])
+    }
+}

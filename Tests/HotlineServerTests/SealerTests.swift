@@ -1,5 +1,7 @@
 import Foundation
 import HotlineCore
+import HotlineServer
+import Logging
 import Storage
 import Testing
 
@@ -47,5 +49,53 @@ struct SealerTests {
         try "lookup: abc\nkey: !!!\n".write(toFile: path, atomically: true, encoding: .utf8)
         #expect(throws: DataKeyError.malformed(path, line: 1)) { try DataKeys.read(file: path) }
         #expect(throws: DataKeyError.wrongLength(3)) { try DataKeys(current: [1, 2, 3], lookup: key) }
+    }
+}
+
+@Suite("Where the data keys come from")
+struct DataKeySourceTests {
+    let logger = Logger(label: "test")
+
+    @Test("HOTLINE_DATA_KEY needs HOTLINE_LOOKUP_KEY beside it, and both must be base64 of 32 bytes")
+    func environmentKeys() throws {
+        let key = Data(DataKeys.generate()).base64EncodedString()
+        let lookup = Data(DataKeys.generate()).base64EncodedString()
+        #expect(throws: DataKeyError.lookupKeyMissing) {
+            try DataKeySource.load(
+                environment: ServiceEnvironment(["HOTLINE_DATA_KEY": key]), databasePath: "/nonexistent/h.sqlite", logger: logger)
+        }
+        #expect(throws: DataKeyError.notBase64("HOTLINE_DATA_KEY")) {
+            try DataKeySource.load(
+                environment: ServiceEnvironment(["HOTLINE_DATA_KEY": "not base64!", "HOTLINE_LOOKUP_KEY": lookup]),
+                databasePath: "/nonexistent/h.sqlite", logger: logger)
+        }
+        let loaded = try DataKeySource.load(
+            environment: ServiceEnvironment(["HOTLINE_DATA_KEY": key, "HOTLINE_LOOKUP_KEY": lookup]), databasePath: "/nonexistent/h.sqlite",
+            logger: logger)
+        #expect(loaded.keyFile == nil)
+        #expect(try loaded.sealer.open(try loaded.sealer.seal("x")) == "x")
+    }
+
+    @Test("a database holding encrypted data is never given a new key file in place of a lost one")
+    func lostKeyFile() async throws {
+        let folder = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("h.sqlite").path
+        let loaded = try DataKeySource.load(environment: ServiceEnvironment([:]), databasePath: path, logger: logger)
+        let store = try SQLiteStore(path: path, sealer: loaded.sealer)
+        _ = try await store.recordTurn(
+            InboundTurn(
+                gatewayID: "at-ussd", channel: .ussd, externalSessionID: "s", phone: try PhoneNumber(parsing: "0912345678"), rawText: "",
+                receivedAt: Date()),
+            decide: { _ in
+                TurnDecision(
+                    state: ConversationState(flowID: "main", nodeID: "start", language: "vi"),
+                    reply: StoredReply(text: "hi", continues: true), inboundText: "", effects: [])
+            })
+        try await store.close()
+        try FileManager.default.removeItem(atPath: try #require(loaded.keyFile))
+        #expect(throws: DataKeyError.missingForExistingDatabase(loaded.keyFile!)) {
+            try DataKeySource.load(environment: ServiceEnvironment([:]), databasePath: path, logger: logger)
+        }
     }
 }
