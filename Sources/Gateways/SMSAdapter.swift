@@ -66,6 +66,14 @@ func parsePhone(_ raw: String, field: String) throws(GatewayError) -> PhoneNumbe
     do {
         return try PhoneNumber(parsing: raw)
     } catch {
+        // SMSCs often drop the + of a foreign number (8613912345678 from a Chinese SIM near
+        // Móng Cái): digits too long to be Vietnamese are read as international.
+        let digits = raw.filter(\.isNumber)
+        if digits.count == raw.count, digits.count >= 11, !digits.hasPrefix("0"),
+            let international = try? PhoneNumber(parsing: "+" + digits)
+        {
+            return international
+        }
         throw GatewayError(status: 400, reason: "field '\(field)': \(error)")
     }
 }

@@ -18,6 +18,9 @@ public struct WebhookAuth: Sendable {
     public var sharedSecretQuery: String?
     public var basicAuth: (username: String, password: String)?
     public var allowedNetworks: [IPNetwork]
+    /// A secret the gateway's file names but this environment lacks: nothing can be verified,
+    /// so nothing is accepted (503, so the gateway retries once it is set).
+    public var missingSecret: String?
 
     public init(
         signature: Signature? = nil, sharedSecret: String? = nil, sharedSecretHeader: String? = nil, sharedSecretQuery: String? = nil,
@@ -32,12 +35,16 @@ public struct WebhookAuth: Sendable {
     }
 
     public var checksSomething: Bool {
-        signature != nil || sharedSecret != nil || basicAuth != nil || !allowedNetworks.isEmpty
+        signature != nil || sharedSecret != nil || basicAuth != nil || !allowedNetworks.isEmpty || missingSecret != nil
     }
 
     /// Nil when the request proves where it comes from; otherwise 401 (no proof offered) or
     /// 403 (a wrong proof, or an address outside the allow-list) with the reason.
     public func refusal(_ request: GatewayRequest, remoteAddress: String?) -> GatewayError? {
+        if let missingSecret {
+            return GatewayError(
+                status: 503, reason: "this gateway's \(missingSecret) is not set here, so no request can be verified; retry later")
+        }
         if !allowedNetworks.isEmpty {
             guard let remoteAddress, let address = IPAddress(remoteAddress), allowedNetworks.contains(where: { $0.contains(address) })
             else {

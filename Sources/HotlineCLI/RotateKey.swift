@@ -21,8 +21,11 @@ struct RotateKey: AsyncParsableCommand {
     @Option(help: "Rows per transaction.")
     var batch = 200
 
-    @Option(help: "Seconds to keep sweeping after the last stale row, for rows a running service sealed before it reloaded the key.")
-    var settleSeconds = 35
+    @Option(
+        help:
+            "Seconds to keep sweeping after the last stale row, for rows a running service sealed before it re-read the key file (every 30 s sweep); keep it above 60."
+    )
+    var settleSeconds = 75
 
     @Flag(help: "When done, remove the older keys from the key file.")
     var retire = false

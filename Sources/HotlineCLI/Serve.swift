@@ -59,7 +59,15 @@ struct Serve: AsyncParsableCommand {
         let store = try SQLiteStore(path: databasePath, sealer: keys.sealer, acknowledgement: acknowledgementPolicy(loaded.escalation))
         let app = buildApplication(
             config: loaded, store: store, listen: ListenOptions(host: listenHost, port: listenPort), logger: logger,
-            reloadKeys: { keys.sealer.reload() }
+            reloadKeys: { keys.sealer.reload() },
+            resealStep: { [logger] in
+                do {
+                    let changed = try await store.resealBatch(currentKeyID: keys.sealer.currentKeyID)
+                    if changed > 0 { logger.notice("re-sealed rows under the current data key", metadata: ["rows": "\(changed)"]) }
+                } catch {
+                    logger.error("re-sealing failed; will retry", metadata: ["error": "\(String(describing: type(of: error)))"])
+                }
+            }
         ) { port in
             let base = "http://\(listenHost):\(port)"
             var lines = ["Hotline Gateway listening on \(base) (database \(databasePath), config \(configDirectory))"]

@@ -19,7 +19,9 @@ public struct PhoneNumber: Sendable, Hashable, Codable, CustomStringConvertible 
             case .tooShort(let d): return "\(d.count) digits is too short for a phone number (a short code has 3 to 8)"
             case .tooLong(let d): return "\(d.count) digits is too long for a phone number (E.164 allows at most 15)"
             case .unknownVietnameseForm(let d):
-                return "'\(d)' is not a Vietnamese number: after 0 a mobile number has 9 digits and a landline 10"
+                // The digits themselves stay out: this text reaches logs and gateways.
+                return
+                    "\(d.count) digits starting \(d.prefix(2)) is not a Vietnamese number (after 0 a mobile has 9 digits, a landline 10) nor international (it needs a leading +)"
             }
         }
     }

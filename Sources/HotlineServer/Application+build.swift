@@ -91,8 +91,9 @@ public struct ServiceEnvironment: Sendable {
     }
 
     /// What each gateway's webhook must prove, with the secrets its variables hold. A named
-    /// variable that is unset leaves that check off, loudly: refusing every message of a
-    /// misconfigured gateway would lose children's messages, not protect them.
+    /// variable that is unset closes that gateway (503, so its platform retries) rather than
+    /// opening it: an unverified webhook would let anyone acknowledge a case as an on-call
+    /// phone or opt a child out of texts.
     public func webhookAuths(_ config: HotlineConfig, logger: Logger) -> [String: WebhookAuth] {
         var auths: [String: WebhookAuth] = [:]
         for gateway in config.gateways {
@@ -100,8 +101,9 @@ public struct ServiceEnvironment: Sendable {
             var auth = WebhookAuth(allowedNetworks: section.allowIPs.compactMap(IPNetwork.init))
             for name in section.secretVariables where self[name] == nil {
                 logger.warning(
-                    "a webhook secret is not set: this check is OFF until it is",
+                    "a webhook secret is not set: this gateway answers 503 until it is",
                     metadata: ["gateway": "\(gateway.id)", "variable": "\(name)"])
+                auth.missingSecret = auth.missingSecret ?? name
             }
             if let name = section.signatureSecretEnv, let secret = self[name] {
                 auth.signature =
@@ -146,7 +148,8 @@ public func acknowledgementPolicy(_ config: EscalationConfig) -> Acknowledgement
 /// The whole service: the router, the server, the dispatcher, and what it prints once it listens.
 public func buildApplication(
     config: HotlineConfig, store: any Store, listen: ListenOptions, logger: Logger, environment: ServiceEnvironment = ServiceEnvironment(),
-    reloadKeys: @escaping @Sendable () -> Void = {}, onRunning: @escaping @Sendable (_ port: Int) async -> Void = { _ in }
+    reloadKeys: @escaping @Sendable () -> Void = {}, resealStep: @escaping @Sendable () async -> Void = {},
+    onRunning: @escaping @Sendable (_ port: Int) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
     let metrics = HotlineMetrics()
     let dispatcher = buildDispatcher(config: config, store: store, environment: environment, logger: logger, metrics: metrics)
@@ -166,7 +169,7 @@ public func buildApplication(
             SessionExpiryService(
                 store: store, sessions: config.service.sessions, interval: .seconds(30), logger: logger, wake: { dispatcher.wake() },
                 partSets: PartSetSweeper(store: store, gateways: gateways, sms: sms, logger: logger), reloadKeys: reloadKeys,
-                retention: config.service.retention),
+                resealStep: resealStep, retention: config.service.retention),
             dispatcher,
         ],
         onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? listen.port) },

@@ -17,6 +17,9 @@ struct SessionExpiryService: Service {
     var partSets: PartSetSweeper? = nil
     /// Picks up a data key `hotline rotate-key` added while the service runs.
     var reloadKeys: @Sendable () -> Void = {}
+    /// Re-seals a batch of rows not under the current key (a database from before
+    /// encryption, rows written just before a rotation): after `reloadKeys`, so with the newest.
+    var resealStep: @Sendable () async -> Void = {}
     /// Once a day (and at start), personal data past its retention is removed.
     var retention: RetentionPolicy? = nil
     let lastPurge = LastRun()
@@ -33,6 +36,7 @@ struct SessionExpiryService: Service {
 
     func sweep() async {
         reloadKeys()
+        await resealStep()
         await purgeDaily(now: Date())
         if let partSets, await partSets.sweep(now: Date()) > 0 { wake() }
         do {
@@ -77,25 +81,34 @@ struct PartSetSweeper: Sendable {
     let sms: SMSTurnHandler
     let logger: Logger
 
-    /// How many messages it processed.
+    /// How many messages it processed. One set that fails does not hold up the others.
     func sweep(now: Date) async -> Int {
         let shortest = gateways.values.map(\.multipartTimeoutSeconds).min() ?? 60
         var processed = 0
+        let due: [PartSet]
         do {
-            for set in try await store.partSetsDue(before: now.addingTimeInterval(-TimeInterval(shortest))) {
-                guard var gateway = gateways[set.gatewayID] else { continue }
-                guard set.isComplete || set.firstReceivedAt <= now.addingTimeInterval(-TimeInterval(gateway.multipartTimeoutSeconds))
-                else { continue }
-                // Nobody waits on a webhook response now: the reply goes through the send API.
-                if gateway.send != nil { gateway.reply = .api }
+            due = try await store.partSetsDue(before: now.addingTimeInterval(-TimeInterval(shortest)))
+        } catch {
+            logger.error("reading message parts failed; will retry", metadata: ["error": "\(String(describing: type(of: error)))"])
+            return 0
+        }
+        for set in due {
+            guard var gateway = gateways[set.gatewayID] else { continue }
+            guard set.isComplete || set.firstReceivedAt <= now.addingTimeInterval(-TimeInterval(gateway.multipartTimeoutSeconds))
+            else { continue }
+            // Nobody waits on a webhook response now: the reply goes through the send API.
+            if gateway.send != nil { gateway.reply = .api }
+            do {
                 if try await sms.handle(set.message, gateway: gateway, now: now).processed { processed += 1 }
                 try await store.deletePartSet(set)
                 logger.notice(
                     "long message processed after its parts stopped arriving",
                     metadata: ["gateway": "\(set.gatewayID)", "parts": "\(set.partsReceived)/\(set.total)"])
+            } catch {
+                logger.error(
+                    "joining message parts failed; will retry",
+                    metadata: ["gateway": "\(set.gatewayID)", "error": "\(String(describing: type(of: error)))"])
             }
-        } catch {
-            logger.error("joining message parts failed; will retry", metadata: ["error": "\(String(describing: type(of: error)))"])
         }
         return processed
     }

@@ -5,6 +5,7 @@ import Hummingbird
 import Logging
 import NIOCore
 import Storage
+import Synchronization
 
 /// `/webhooks/{gateway}`: checks the request comes from the gateway it names, hands it to that
 /// gateway's adapter, and answers only once what it carried is on disk.
@@ -16,6 +17,9 @@ struct WebhookController: Sendable {
     let sms: SMSTurnHandler
     let store: any Store
     let metrics: HotlineMetrics
+    /// One audit row per gateway and status a minute: a flood of forged requests is counted
+    /// in the metric, not written to the database one by one.
+    let refusalAudit = RefusalAuditThrottle()
     /// Tells the dispatcher a turn committed work (an escalation, a reply to send).
     let wake: @Sendable () -> Void
     let now: @Sendable () -> Date
@@ -93,12 +97,15 @@ struct WebhookController: Sendable {
         context.logger.warning(
             "webhook refused: not proven to come from the gateway",
             metadata: ["gateway": "\(gateway.id)", "status": "\(refusal.status)", "reason": "\(refusal.reason)"])
-        do {
-            try await store.recordAudit(
-                actor: "gateway:\(gateway.id)", action: "webhook_refused", reference: nil,
-                detail: "\(refusal.status) \(refusal.reason); from \(context.remoteAddress ?? "unknown address")", at: now())
-        } catch {
-            context.logger.error("could not audit a refused webhook", metadata: ["gateway": "\(gateway.id)"])
+        if let suppressed = refusalAudit.due(key: "\(gateway.id) \(refusal.status)", now: now()) {
+            do {
+                let more = suppressed > 0 ? " (and \(suppressed) more like it in the last minute)" : ""
+                try await store.recordAudit(
+                    actor: "gateway:\(gateway.id)", action: "webhook_refused", reference: nil,
+                    detail: "\(refusal.status) \(refusal.reason); from \(context.remoteAddress ?? "unknown address")\(more)", at: now())
+            } catch {
+                context.logger.error("could not audit a refused webhook", metadata: ["gateway": "\(gateway.id)"])
+            }
         }
         throw HTTPError(HTTPResponse.Status(code: refusal.status), message: refusal.reason)
     }
@@ -170,5 +177,23 @@ extension Response {
         var headers = HTTPFields()
         headers[.contentType] = reply.contentType
         self.init(status: .init(code: reply.status), headers: headers, body: .init(byteBuffer: ByteBuffer(string: reply.body)))
+    }
+}
+
+/// Lets one audit row through per key a minute, counting the ones held back.
+final class RefusalAuditThrottle: Sendable {
+    private let state = Mutex<[String: (last: Date, held: Int)]>([:])
+
+    /// The number held back since the last row when one is due now; nil when not.
+    func due(key: String, now: Date) -> Int? {
+        state.withLock { entries in
+            if let entry = entries[key], now.timeIntervalSince(entry.last) < 60 {
+                entries[key] = (entry.last, entry.held + 1)
+                return nil
+            }
+            let held = entries[key]?.held ?? 0
+            entries[key] = (now, 0)
+            return held
+        }
     }
 }

@@ -201,8 +201,10 @@ extension SQLiteStore {
 
     public func queueNotice(_ message: OutboundSMS, at now: Date) async throws {
         let sealer = self.sealer
+        // An on-call operator's confirmation goes with P1 work; a rate-limit note waits its turn.
+        let priority: Priority = message.purpose == .rateLimitNotice ? .none : .p1
         try await pool.write { db in
-            try Self.queueSMS(message, caseID: nil, priority: .p1, at: now, sealer: sealer, db: db)
+            try Self.queueSMS(message, caseID: nil, priority: priority, at: now, sealer: sealer, db: db)
         }
     }
 

@@ -122,14 +122,16 @@ extension SQLiteStore {
                                 """, arguments: [item.id, message.gatewayID, gatewayMessageID, now])
                     }
                 }
-            case .retry(let at, let error):
+            case .retry(let at, let rawError):
+                let error = Self.maskingDigits(rawError)
                 try db.execute(
                     sql: "UPDATE outbox SET status = 'pending', due_at = ?, last_error = ?, claimed_until = NULL WHERE id = ?",
                     arguments: [at, error, item.id])
                 if let reference, kind == "escalation", item.attempts == 1 {
                     try Self.addEvent(db, reference: reference, at: now, kind: "escalation_retrying", detail: error)
                 }
-            case .failed(let error):
+            case .failed(let rawError):
+                let error = Self.maskingDigits(rawError)
                 try db.execute(
                     sql: "UPDATE outbox SET status = 'failed', last_error = ?, claimed_until = NULL WHERE id = ?",
                     arguments: [error, item.id])
@@ -212,6 +214,27 @@ extension SQLiteStore {
                     WHERE status IN ('pending', 'sending')
                     """)
         }
+    }
+
+    /// A gateway's error text may quote the number it could not reach ("Invalid 'To' Phone
+    /// Number: +849..."): runs of six or more digits are masked before it is stored.
+    static func maskingDigits(_ text: String) -> String {
+        var out = ""
+        var run = ""
+        func flush() {
+            out += run.count >= 6 ? String(run.prefix(4)) + String(repeating: "*", count: run.count - 4) : run
+            run = ""
+        }
+        for character in text {
+            if character.isASCII && character.isNumber {
+                run.append(character)
+            } else {
+                flush()
+                out.append(character)
+            }
+        }
+        flush()
+        return out
     }
 
     static func optedOut(_ db: Database, phoneKey: String) throws -> Bool {

@@ -43,7 +43,8 @@ extension SQLiteStore {
                 db,
                 sql: """
                     SELECT gateway_id, phone_key, reference, total FROM message_parts
-                    GROUP BY gateway_id, phone_key, reference, total HAVING MIN(received_at) < ? LIMIT 100
+                    GROUP BY gateway_id, phone_key, reference, total HAVING MIN(received_at) < ?
+                    ORDER BY MIN(received_at) LIMIT 100
                     """, arguments: [cutoff])
             return try keys.compactMap {
                 try Self.partSet(
@@ -53,13 +54,13 @@ extension SQLiteStore {
         }
     }
 
-    /// Forgets a set once the message it makes was processed.
+    /// Forgets the parts a set was read from, once the message they make was processed.
     public func deletePartSet(_ set: PartSet) async throws {
-        let key = sealer.lookupKey(for: set.phone)
+        guard !set.rowIDs.isEmpty else { return }
         try await pool.write { db in
             try db.execute(
-                sql: "DELETE FROM message_parts WHERE gateway_id = ? AND phone_key = ? AND reference = ? AND total = ?",
-                arguments: [set.gatewayID, key, set.reference, set.total])
+                sql: "DELETE FROM message_parts WHERE id IN (\(set.rowIDs.map { _ in "?" }.joined(separator: ",")))",
+                arguments: StatementArguments(set.rowIDs))
         }
     }
 
@@ -69,7 +70,7 @@ extension SQLiteStore {
         let rows = try Row.fetchAll(
             db,
             sql: """
-                SELECT part, message_id, to_number, phone_sealed, text_sealed, received_at FROM message_parts
+                SELECT id, part, message_id, to_number, phone_sealed, text_sealed, received_at FROM message_parts
                 WHERE gateway_id = ? AND phone_key = ? AND reference = ? AND total = ? ORDER BY part
                 """, arguments: [gatewayID, phoneKey, reference, total])
         guard let first = rows.first else { return nil }
@@ -78,11 +79,17 @@ extension SQLiteStore {
         for row in rows { text += try sealer.open(row["text_sealed"]) }
         let firstID: String = first["message_id"]
         let receivedAt = rows.map { $0["received_at"] as Date }.min() ?? first["received_at"]
-        return PartSet(
+        // The parts present are in the id: a timed-out set processed with two parts and the
+        // same set completed a moment later are two messages (a part said twice), never one
+        // message with a part lost.
+        var set = PartSet(
             gatewayID: gatewayID, phone: phone, to: first["to_number"], reference: reference, total: total, text: text,
             partsReceived: rows.count,
-            messageID: "concat:\(reference):\(total):\(firstID.isEmpty ? String(Int(receivedAt.timeIntervalSince1970)) : firstID)",
+            messageID:
+                "concat:\(reference):\(total):\(firstID.isEmpty ? String(Int(receivedAt.timeIntervalSince1970)) : firstID):\(rows.map { String($0["part"] as Int) }.joined(separator: "."))",
             firstReceivedAt: receivedAt)
+        set.rowIDs = rows.map { $0["id"] }
+        return set
     }
 
     public func lookupKey(for phone: PhoneNumber) -> String { sealer.lookupKey(for: phone) }

@@ -33,6 +33,27 @@ extension SQLiteStore {
         let sealer = self.sealer
         let prefix = Data([1, UInt8(currentKeyID.utf8.count)] + Array(currentKeyID.utf8))
         var changed = 0
+        // Outcomes written in plain text before v5: sealed, and their copies in the case's
+        // history and the audit trail blanked.
+        changed += try await pool.write { db -> Int in
+            let rows = try Row.fetchAll(db, sql: "SELECT id, outcome FROM cases WHERE outcome IS NOT NULL LIMIT \(batch)")
+            for row in rows {
+                let id: Int64 = row["id"]
+                try db.execute(
+                    sql: "UPDATE cases SET outcome_sealed = ?, outcome = NULL WHERE id = ?",
+                    arguments: [try sealer.seal(row["outcome"]), id])
+                try db.execute(
+                    sql: """
+                        UPDATE case_events SET note_sealed = ?, detail = '' WHERE case_id = ? AND kind = 'resolved' AND note_sealed IS NULL
+                        """, arguments: [try sealer.seal(row["outcome"]), id])
+                try db.execute(
+                    sql: """
+                        UPDATE audit SET detail = '' WHERE action = 'resolve'
+                          AND case_reference = (SELECT reference FROM cases WHERE id = ?)
+                        """, arguments: [id])
+            }
+            return rows.count
+        }
         for (table, columns, phoneKey) in Self.sealedColumns {
             let stale = columns.map { "(\($0) IS NOT NULL AND substr(\($0), 1, \(prefix.count)) != ?)" }.joined(separator: " OR ")
             changed += try await pool.write { db -> Int in

@@ -70,16 +70,23 @@ extension SQLiteStore {
                 sql: """
                     SELECT s.id FROM sessions s WHERE s.status != 'active' AND s.updated_at < ?
                       AND NOT EXISTS (SELECT 1 FROM cases c WHERE c.session_id = s.id)
+                      AND NOT EXISTS (SELECT 1 FROM messages m JOIN cases c ON c.id = m.case_id
+                                      WHERE m.session_id = s.id AND c.purged_at IS NULL)
                     """, arguments: [conversationCutoff])
             for sessionID in idle {
                 messages += try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM messages WHERE session_id = ?", arguments: [sessionID]) ?? 0
                 try db.execute(sql: "DELETE FROM sessions WHERE id = ?", arguments: [sessionID])
                 sessions += db.changesCount
             }
-            // Retry ids are needed for 48 hours at least; a week is kept. Parts older than a
-            // day were processed by the sweep already.
+            // Retry ids are needed for 48 hours at least; a week is kept. Message parts are
+            // never purged here: the sweep processes them, and one it cannot is an error to see.
             try db.execute(sql: "DELETE FROM inbound_ids WHERE received_at < ?", arguments: [now.addingTimeInterval(-7 * 86400)])
-            try db.execute(sql: "DELETE FROM message_parts WHERE received_at < ?", arguments: [now.addingTimeInterval(-86400)])
+            // Texts sent outside any case (conversation replies, notices) go with conversations.
+            try db.execute(
+                sql: """
+                    DELETE FROM outbox WHERE case_id IS NULL AND kind = 'sms' AND status IN ('delivered', 'failed', 'settled')
+                      AND created_at < ?
+                    """, arguments: [conversationCutoff])
             let report = PurgeReport(cases: caseRows.count, sessions: sessions, messages: messages)
             try Self.audit(
                 db, actor: actor, action: "purge", reference: nil,

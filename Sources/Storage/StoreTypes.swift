@@ -147,6 +147,9 @@ public struct PartSet: Sendable, Equatable {
     /// Stands for the whole message once joined, so it is processed once.
     public var messageID: String
     public var firstReceivedAt: Date
+    /// The rows this set was read from: only these are deleted once it is processed, so a
+    /// part arriving meanwhile is kept.
+    public var rowIDs: [Int64] = []
 
     public var isComplete: Bool { partsReceived == total }
 

@@ -73,7 +73,9 @@ struct GatewayWebhookTests {
 
     @Test("Vonage: three parts out of order become one message, processed once even when a part is retried")
     func vonageThreeParts() async throws {
-        try await withApp { client, store async throws in
+        let config = try bundledConfigWithoutAuth()
+        defer { try? FileManager.default.removeItem(at: config.deletingLastPathComponent()) }
+        try await withApp(config: config.path) { client, store async throws in
             let parts = ["chu oi cuu em, bo dang ", "danh em chay mau, em so ", "lam"]
             #expect(try await vonagePart(client, ref: "77", part: 3, total: 3, text: parts[2], id: "P3").status == .ok)
             #expect(try await vonagePart(client, ref: "77", part: 1, total: 3, text: parts[0], id: "P1").status == .ok)
@@ -95,13 +97,15 @@ struct GatewayWebhookTests {
     func partsTimeOut() async throws {
         let folder = try makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(at: folder) }
-        try await withApp(databaseFolder: folder) { client, store async throws in
+        let config = try bundledConfigWithoutAuth()
+        defer { try? FileManager.default.removeItem(at: config.deletingLastPathComponent()) }
+        try await withApp(config: config.path, databaseFolder: folder) { client, store async throws in
             #expect(try await vonagePart(client, ref: "9", part: 1, total: 3, text: "em bi ", id: "Q1").status == .ok)
             #expect(try await vonagePart(client, ref: "9", part: 2, total: 3, text: "bo danh", id: "Q2").status == .ok)
-            let config = try ConfigLoader.load(directory: bundledConfigDirectory)
+            let loaded = try ConfigLoader.load(directory: config.path)
             let sweeper = PartSetSweeper(
-                store: store, gateways: Dictionary(uniqueKeysWithValues: config.gateways.map { ($0.id, $0) }),
-                sms: makeSMSHandler(config: config, store: store, logger: Logger(label: "test")), logger: Logger(label: "test"))
+                store: store, gateways: Dictionary(uniqueKeysWithValues: loaded.gateways.map { ($0.id, $0) }),
+                sms: makeSMSHandler(config: loaded, store: store, logger: Logger(label: "test")), logger: Logger(label: "test"))
             #expect(await sweeper.sweep(now: Date().addingTimeInterval(30)) == 0)
             #expect(await sweeper.sweep(now: Date().addingTimeInterval(61)) == 1)
             #expect(try await store.messageCount() == 2)
@@ -123,7 +127,9 @@ struct GatewayWebhookTests {
 
     @Test("a generic XML platform: its configured answer, ids de-duplicated, and id-less retries caught by fingerprint")
     func genericFingerprint() async throws {
-        try await withApp { client, store async throws in
+        let config = try bundledConfigWithoutAuth()
+        defer { try? FileManager.default.removeItem(at: config.deletingLastPathComponent()) }
+        try await withApp(config: config.path) { client, store async throws in
             let first = try await genericXML(client, text: "chao", id: nil)
             #expect(first.status == .ok)
             #expect(String(buffer: first.body) == "<moResponse><status>0</status></moResponse>")
@@ -147,7 +153,9 @@ struct GatewayWebhookTests {
 
     @Test("Hubtel USSD: latest-answer hits walk the menu; a retried sequence gets the same screen and is not processed again")
     func hubtelMenu() async throws {
-        try await withApp { client, store async throws in
+        let config = try bundledConfigWithoutAuth()
+        defer { try? FileManager.default.removeItem(at: config.deletingLastPathComponent()) }
+        try await withApp(config: config.path) { client, store async throws in
             let start = try JSONBody(Array(buffer: try await hubtel(client, type: "Initiation", message: "*714*1769#", sequence: 1).body))
             #expect(start.string("Type") == "Response")
             #expect(start.string("Message")?.hasPrefix("Duong day bao ve tre em") == true)
@@ -165,7 +173,9 @@ struct GatewayWebhookTests {
 
     @Test("Infobip USSD: start and response under the session path, end by PUT")
     func infobipUSSD() async throws {
-        try await withApp { client, _ in
+        let config = try bundledConfigWithoutAuth()
+        defer { try? FileManager.default.removeItem(at: config.deletingLastPathComponent()) }
+        try await withApp(config: config.path) { client, _ in
             let json: HTTPFields = [.contentType: "application/json"]
             let start = try await client.execute(
                 uri: "/webhooks/infobip-ussd/session/ib-7/start", method: .post, headers: json,
@@ -272,7 +282,9 @@ struct WebhookFuzzTests {
 
     @Test("3,000 mutated webhook requests: never a 5xx, and every refusal says why")
     func mutatedRequests() async throws {
-        try await withApp { client, _ async throws in
+        let config = try bundledConfigWithoutAuth()
+        defer { try? FileManager.default.removeItem(at: config.deletingLastPathComponent()) }
+        try await withApp(config: config.path) { client, _ async throws in
             var rng = AdapterRNG(state: 2026_11_29)
             for i in 0..<3_000 {
                 let seed = Self.seeds[i % Self.seeds.count]
@@ -372,8 +384,9 @@ struct EverySMSGatewayTests {
 
     @Test("the menu comes back once, and a retry of the same message changes nothing", arguments: cases)
     func firstText(_ c: Case) async throws {
-        // Jasmin's bundled allow-list needs a real peer address.
-        try await withApp(mode: c.gateway == "jasmin" ? .live : .router) { client, store async throws in
+        let config = try bundledConfigWithoutAuth()
+        defer { try? FileManager.default.removeItem(at: config.deletingLastPathComponent()) }
+        try await withApp(config: config.path) { client, store async throws in
             var headers = HTTPFields()
             if !c.contentType.isEmpty { headers[.contentType] = c.contentType }
             let uri = "/webhooks/\(c.gateway)" + (c.query.isEmpty ? "" : "?\(c.query)")
@@ -391,7 +404,9 @@ struct EverySMSGatewayTests {
 
     @Test("Kannel parts with a UDH are joined; the last part's answer carries the reply")
     func kannelParts() async throws {
-        try await withApp { client, store async throws in
+        let config = try bundledConfigWithoutAuth()
+        defer { try? FileManager.default.removeItem(at: config.deletingLastPathComponent()) }
+        try await withApp(config: config.path) { client, store async throws in
             let first = try await client.execute(
                 uri: "/webhooks/kannel?sender=0912345678&to=18001769&text=chu+oi+cuu+em%2C+bo+dang+&id=U1&udh=%05%00%03%2A%02%01",
                 method: .get)
@@ -415,5 +430,114 @@ struct ReplySplitTests {
         #expect(messages.allSatisfy { SMSText.analyze($0).segments <= 2 })
         #expect(messages.joined().filter { !$0.isWhitespace } == words.filter { !$0.isWhitespace })
         #expect(SMSTurnHandler.messages("ngan", maxParts: 1) == ["ngan"])
+    }
+}
+
+@Suite("Each bundled gateway's proof of origin, through the router")
+struct GatewayAuthTests {
+    struct Case: Sendable, CustomTestStringConvertible {
+        var gateway: String
+        var variable: String
+        var uri: String
+        var contentType: String
+        var body: String
+        /// What proves the request: headers to add, or a suffix to the URI.
+        var proofHeader: (String, String)?
+        var proofQuery: String?
+        var testDescription: String { gateway }
+    }
+
+    static let cases: [Case] = [
+        Case(
+            gateway: "infobip", variable: "INFOBIP_WEBHOOK_SECRET", uri: "/webhooks/infobip", contentType: "application/json",
+            body: #"{"results":[{"messageId":"I9","from":"84912345678","to":"18001769","text":"chao"}]}"#, proofQuery: "secret=s3cret"),
+        Case(
+            gateway: "clickatell", variable: "CLICKATELL_WEBHOOK_SECRET", uri: "/webhooks/clickatell", contentType: "application/json",
+            body: #"{"messageId":"C9","fromNumber":"84912345678","text":"chao","charset":"UTF-8"}"#,
+            proofHeader: ("X-Hotline-Secret", "s3cret")),
+        Case(
+            gateway: "hubtel-ussd", variable: "HUBTEL_WEBHOOK_PASSWORD", uri: "/webhooks/hubtel-ussd", contentType: "application/json",
+            body: #"{"Mobile":"84912345678","SessionId":"h9","Type":"Initiation","Message":"*714#","Sequence":1}"#,
+            proofHeader: ("Authorization", "Basic " + Data("hubtel:s3cret".utf8).base64EncodedString())),
+        Case(
+            gateway: "generic-sms", variable: "GENERIC_SMS_WEBHOOK_PASSWORD", uri: "/webhooks/generic-sms", contentType: "text/xml",
+            body: "<moRequest><source>84912345678</source><content>chao</content><msgId>g9</msgId></moRequest>",
+            proofHeader: ("Authorization", "Basic " + Data("telco:s3cret".utf8).base64EncodedString())),
+    ]
+
+    @Test(
+        "with its secret set: proven passes, unproven is 401; with the secret unset the gateway answers 503, nothing stored",
+        arguments: cases)
+    func proof(_ c: Case) async throws {
+        @Sendable func send(_ client: any TestClientProtocol, proven: Bool) async throws -> TestResponse {
+            var headers: HTTPFields = [.contentType: c.contentType]
+            if proven, let (name, value) = c.proofHeader { headers[HTTPField.Name(name)!] = value }
+            let uri = proven && c.proofQuery != nil ? "\(c.uri)?\(c.proofQuery!)" : c.uri
+            return try await client.execute(uri: uri, method: .post, headers: headers, body: ByteBuffer(string: c.body))
+        }
+        try await withApp(environment: ServiceEnvironment([c.variable: "s3cret"])) { client, store async throws in
+            #expect(try await send(client, proven: false).status == .unauthorized)
+            #expect(try await store.messageCount() == 0)
+            #expect(try await send(client, proven: true).status == .ok)
+            #expect(try await store.messageCount() == 2)
+        }
+        try await withApp { client, store async throws in
+            let closed = try await send(client, proven: true)
+            #expect(closed.status == .serviceUnavailable)
+            #expect(String(buffer: closed.body).contains("\(c.variable) is not set"))
+            #expect(try await store.messageCount() == 0)
+        }
+    }
+}
+
+@Suite("Review fixes: parts, masked errors, foreign numbers")
+struct ReviewFixTests {
+    @Test("processing a timed-out set deletes only the parts it read, so one arriving meanwhile is kept")
+    func partArrivingDuringSweep() async throws {
+        let folder = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let store = try SQLiteStore(path: folder.appendingPathComponent("h.sqlite").path)
+        let phone = try PhoneNumber(parsing: "0912345678")
+        func part(_ index: Int) -> InboundPart {
+            InboundPart(
+                gatewayID: "vonage", phone: phone, to: "1", reference: "r", total: 3, index: index, messageID: "p\(index)",
+                text: "t\(index)")
+        }
+        _ = try await store.storePart(part(1), at: Date())
+        let read = try #require(try await store.partSetsDue(before: Date().addingTimeInterval(60)).first)
+        _ = try await store.storePart(part(2), at: Date())
+        try await store.deletePartSet(read)
+        let left = try await store.partSetsDue(before: Date().addingTimeInterval(60))
+        #expect(left.map(\.text) == ["t2"])
+        #expect(left.first?.messageID != read.messageID)
+        try await store.close()
+    }
+
+    @Test("a gateway's error quoting the number is stored with the number masked")
+    func maskedErrors() async throws {
+        let folder = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let store = try SQLiteStore(path: folder.appendingPathComponent("h.sqlite").path)
+        try await store.queueNotice(
+            OutboundSMS(gatewayID: "twilio", to: try PhoneNumber(parsing: "0912345678"), text: "x", purpose: .operatorNotice), at: Date())
+        let item = try #require(try await store.claimDueOutbox(now: Date(), limit: 1, lease: 60).first)
+        try await store.settleOutbox(item, outcome: .failed(error: "Twilio 21211: Invalid 'To' Phone Number: +84912345678"), at: Date())
+        let summary = try #require(try await store.outboxSummaries(kind: "sms", status: "failed", limit: 5).first)
+        #expect(summary.lastError == "Twilio 21211: Invalid 'To' Phone Number: +8491*******")
+        try await store.close()
+    }
+
+    @Test("an SMSC's foreign sender without its + is read as international, and refusals do not repeat the digits")
+    func foreignSender() throws {
+        let events = try Kannel().parse(GatewayRequest(method: "GET", path: "/", query: "sender=8613912345678&text=ni+hao&id=f1"))
+        guard case .message(let sms) = try #require(events.first) else {
+            Issue.record("not a message")
+            return
+        }
+        #expect(sms.from.value == "+8613912345678")
+        let refused = #expect(throws: GatewayError.self) {
+            try Kannel().parse(GatewayRequest(method: "GET", path: "/", query: "sender=0912345&text=x"))
+        }
+        #expect(refused?.reason.contains("0912345") == false)
     }
 }
