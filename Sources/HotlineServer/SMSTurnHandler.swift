@@ -150,10 +150,10 @@ struct SMSTurnHandler: Sendable {
     }
 
     /// Returns the confirmation when the gateway replies in the response, nil otherwise.
+    /// The acknowledgement is recorded first and the message id claimed after: acknowledging
+    /// is idempotent, so a crash between the two means the retry acknowledges again (and is
+    /// told so), never that the message id is spent and the acknowledgement lost.
     private func acknowledge(_ reference: String, sms: InboundSMS, gateway: GatewayConfig, now: Date) async throws -> String? {
-        if !sms.messageID.isEmpty {
-            guard try await store.claimInboundMessage(gatewayID: gateway.id, messageID: sms.messageID, at: now) else { return nil }
-        }
         let actor = "sms:\(sms.from.masked)"
         let answer: String
         do {
@@ -164,6 +164,9 @@ struct SMSTurnHandler: Sendable {
                 : "\(reference) da duoc xac nhan truoc do. / \(reference) was already acknowledged."
         } catch OperatorActionError.notFound {
             answer = "Khong tim thay ma \(reference). / No case \(reference)."
+        }
+        if !sms.messageID.isEmpty {
+            guard try await store.claimInboundMessage(gatewayID: gateway.id, messageID: sms.messageID, at: now) else { return nil }
         }
         logger.notice("case acknowledged by SMS", metadata: ["case": "\(reference)", "phone": "\(sms.from.masked)"])
         if gateway.reply == .sync { return answer }
