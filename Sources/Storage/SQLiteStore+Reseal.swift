@@ -11,8 +11,19 @@ extension SQLiteStore {
         configuration.readonly = true
         let queue = try DatabaseQueue(path: path, configuration: configuration)
         return try queue.read { db in
-            guard try db.tableExists("sessions") else { return false }
-            return try Bool.fetchOne(db, sql: "SELECT 1 FROM sessions WHERE substr(phone_sealed, 1, 1) = X'01' LIMIT 1") == true
+            // Any sealed value, or anything found only by the keyed hash (retention may have
+            // emptied the sessions while the blocklist and opt-outs remain).
+            let probes = [
+                ("sessions", "SELECT 1 FROM sessions WHERE substr(phone_sealed, 1, 1) = X'01' LIMIT 1"),
+                ("cases", "SELECT 1 FROM cases WHERE substr(answers_sealed, 1, 1) = X'01' LIMIT 1"),
+                ("outbox", "SELECT 1 FROM outbox WHERE substr(payload_sealed, 1, 1) = X'01' LIMIT 1"),
+                ("blocklist", "SELECT 1 FROM blocklist LIMIT 1"),
+                ("opt_outs", "SELECT 1 FROM opt_outs LIMIT 1"),
+            ]
+            for (table, sql) in probes where try db.tableExists(table) {
+                if try Bool.fetchOne(db, sql: sql) == true { return true }
+            }
+            return false
         }
     }
 
