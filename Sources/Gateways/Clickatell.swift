@@ -25,7 +25,7 @@ public struct Clickatell: SMSAdapter {
                     DeliveryReport(gatewayMessageID: reference ?? id, status: Self.deliveryStatus(status), detail: status))
             ]
         }
-        let from = try parsePhone(Infobip.international(try payload.required("fromNumber")), field: "fromNumber")
+        let from = try parseInternationalPhone(try payload.required("fromNumber"), field: "fromNumber")
         let text = try checkedText(try Self.decodeText(try payload.required("text"), charset: payload.string("charset")), field: "text")
         let receivedAt = payload.string("timestamp").flatMap { Double($0) }.map { Date(timeIntervalSince1970: $0 / 1000) }
         return [.message(InboundSMS(messageID: id, from: from, to: payload.string("toNumber") ?? "", text: text, receivedAt: receivedAt))]

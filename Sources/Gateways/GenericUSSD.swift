@@ -72,7 +72,7 @@ public struct GenericUSSD: USSDAdapter {
         {
             return .ended(sessionID: sessionID, status: value)
         }
-        let phone = try parsePhone(Infobip.international(try body.required(format.phone)), field: format.phone)
+        let phone = try parseInternationalPhone(try body.required(format.phone), field: format.phone)
         let text = body.string(format.text) ?? ""
         guard text.utf8.count <= 1024 else { throw GatewayError(status: 400, reason: "field '\(format.text)' is over 1 KiB") }
         return .request(

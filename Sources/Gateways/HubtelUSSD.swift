@@ -21,7 +21,7 @@ public struct HubtelUSSD: USSDAdapter {
         default:
             throw GatewayError(status: 400, reason: "field 'Type' is '\(type)'; expected Initiation, Response, Release or Timeout")
         }
-        let phone = try parsePhone(Infobip.international(try body.required("Mobile")), field: "Mobile")
+        let phone = try parseInternationalPhone(try body.required("Mobile"), field: "Mobile")
         let initiation = type.lowercased() == "initiation"
         let message = body.string("Message") ?? ""
         guard message.utf8.count <= 1024 else { throw GatewayError(status: 400, reason: "field 'Message' is over 1 KiB") }

@@ -27,7 +27,7 @@ public struct Infobip: SMSAdapter {
                 events.append(.deliveryReport(DeliveryReport(gatewayMessageID: id, status: Self.deliveryStatus(group), detail: name)))
                 continue
             }
-            let from = try parsePhone(try Self.international(result.required("from")), field: "results.\(i).from")
+            let from = try parseInternationalPhone(try result.required("from"), field: "results.\(i).from")
             let text = try checkedText(result.string("text") ?? result.string("cleanText") ?? "", field: "results.\(i).text")
             events.append(
                 .message(
@@ -36,11 +36,6 @@ public struct Infobip: SMSAdapter {
                         receivedAt: result.string("receivedAt").flatMap(Self.parseDate))))
         }
         return events
-    }
-
-    /// Infobip writes numbers in international form without `+` (`84912345678`).
-    static func international(_ raw: String) -> String {
-        raw.first?.isNumber == true && !raw.hasPrefix("0") ? "+" + raw : raw
     }
 
     /// `2016-10-06T09:28:40.000+0000`.

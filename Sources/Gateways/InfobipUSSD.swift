@@ -28,7 +28,7 @@ public struct InfobipUSSD: USSDAdapter {
         guard request.method == "POST" else { throw GatewayError(status: 405, reason: "Infobip posts USSD hits; got \(request.method)") }
         guard request.mediaType == JSONBody.mediaType else { throw .unsupportedMediaType(request.mediaType, expected: JSONBody.mediaType) }
         let body = try JSONBody(request.body)
-        let phone = try parsePhone(Infobip.international(try body.required("msisdn")), field: "msisdn")
+        let phone = try parseInternationalPhone(try body.required("msisdn"), field: "msisdn")
         let text = body.string("text") ?? ""
         guard text.utf8.count <= 1024 else { throw GatewayError(status: 400, reason: "field 'text' is over 1 KiB") }
         return .request(

@@ -78,6 +78,12 @@ func parsePhone(_ raw: String, field: String) throws(GatewayError) -> PhoneNumbe
     }
 }
 
+/// A number from a gateway that documents international form, often without its `+`
+/// (`84912345678`, `8613912345678`): read as international unless it is a national `0...`.
+func parseInternationalPhone(_ raw: String, field: String) throws(GatewayError) -> PhoneNumber {
+    try parsePhone(raw.first?.isNumber == true && !raw.hasPrefix("0") ? "+" + raw : raw, field: field)
+}
+
 /// A message text within what an SMS conversation can carry.
 func checkedText(_ text: String, field: String) throws(GatewayError) -> String {
     guard text.utf8.count <= 8 * 1024 else {

@@ -49,7 +49,7 @@ public struct Vonage: SMSAdapter {
             ]
         }
         guard let msisdn = form["msisdn"] else { throw .missingField("msisdn") }
-        let from = try parsePhone(Infobip.international(msisdn), field: "msisdn")
+        let from = try parseInternationalPhone(msisdn, field: "msisdn")
         if form["type"] == "binary" { return [.ignored("a binary SMS carries no text")] }
         let text = try checkedText(form["text"] ?? "", field: "text")
         let message = InboundSMS(

@@ -166,7 +166,7 @@ public func buildApplication(
         server: RequestLimits.server,
         configuration: .init(address: .hostname(listen.host, port: listen.port), serverName: "hotline-gateway"),
         services: [
-            SessionExpiryService(
+            MaintenanceService(
                 store: store, sessions: config.service.sessions, interval: .seconds(30), logger: logger, wake: { dispatcher.wake() },
                 partSets: PartSetSweeper(store: store, gateways: gateways, sms: sms, logger: logger), reloadKeys: reloadKeys,
                 resealStep: resealStep, retention: config.service.retention),

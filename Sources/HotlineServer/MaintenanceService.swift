@@ -4,9 +4,12 @@ import ServiceLifecycle
 import Storage
 import Synchronization
 
-/// Closes sessions that went quiet past their channel's timeout, so a report a person was cut
-/// off from is kept as incomplete and escalated when it calls for it, never left hanging.
-struct SessionExpiryService: Service {
+/// The service's periodic work, every 30 s: closes sessions that went quiet past their
+/// channel's timeout (so a report a person was cut off from is kept as incomplete and
+/// escalated when it calls for it, never left hanging), processes long messages whose parts
+/// stopped arriving, picks up a rotated data key and re-seals stale rows, and once a day
+/// removes what retention says.
+struct MaintenanceService: Service {
     let store: any Store
     let sessions: ServiceConfig.Sessions
     let interval: Duration
@@ -52,7 +55,7 @@ struct SessionExpiryService: Service {
     }
 }
 
-extension SessionExpiryService {
+extension MaintenanceService {
     func purgeDaily(now: Date) async {
         guard let retention else { return }
         let due = lastPurge.time.withLock { last in
@@ -70,47 +73,6 @@ extension SessionExpiryService {
             lastPurge.time.withLock { $0 = nil }  // tried again at the next sweep
             logger.error("retention purge failed; will retry", metadata: ["error": "\(String(describing: type(of: error)))"])
         }
-    }
-}
-
-/// Processes long messages whose parts stopped arriving (with what arrived), and complete
-/// ones a crash left between storing the last part and processing the whole.
-struct PartSetSweeper: Sendable {
-    let store: any Store
-    let gateways: [String: GatewayConfig]
-    let sms: SMSTurnHandler
-    let logger: Logger
-
-    /// How many messages it processed. One set that fails does not hold up the others.
-    func sweep(now: Date) async -> Int {
-        let shortest = gateways.values.map(\.multipartTimeoutSeconds).min() ?? 60
-        var processed = 0
-        let due: [PartSet]
-        do {
-            due = try await store.partSetsDue(before: now.addingTimeInterval(-TimeInterval(shortest)))
-        } catch {
-            logger.error("reading message parts failed; will retry", metadata: ["error": "\(String(describing: type(of: error)))"])
-            return 0
-        }
-        for set in due {
-            guard var gateway = gateways[set.gatewayID] else { continue }
-            guard set.isComplete || set.firstReceivedAt <= now.addingTimeInterval(-TimeInterval(gateway.multipartTimeoutSeconds))
-            else { continue }
-            // Nobody waits on a webhook response now: the reply goes through the send API.
-            if gateway.send != nil { gateway.reply = .api }
-            do {
-                if try await sms.handle(set.message, gateway: gateway, now: now).processed { processed += 1 }
-                try await store.deletePartSet(set)
-                logger.notice(
-                    "long message processed after its parts stopped arriving",
-                    metadata: ["gateway": "\(set.gatewayID)", "parts": "\(set.partsReceived)/\(set.total)"])
-            } catch {
-                logger.error(
-                    "joining message parts failed; will retry",
-                    metadata: ["gateway": "\(set.gatewayID)", "error": "\(String(describing: type(of: error)))"])
-            }
-        }
-        return processed
     }
 }
 
