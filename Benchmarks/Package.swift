@@ -23,7 +23,9 @@ let package = Package(
             ],
             path: "Benchmarks/TextBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
-        )
+        ),
+        .executableTarget(
+            name: "TextProfile", dependencies: [.product(name: "HotlineCore", package: root)], path: "Benchmarks/TextProfile"),
     ],
     swiftLanguageModes: [.v6]
 )

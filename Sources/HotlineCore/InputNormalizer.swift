@@ -61,6 +61,9 @@ public struct InputNormalizer: Sendable {
     enum Piece {
         /// Lower-case UTF-8 of the word as typed; valid only during `emit`.
         case typed(UnsafeBufferPointer<UInt8>)
+        /// The same, known to be ASCII, and followed by readable memory up to 16 bytes from
+        /// its start (the reader's buffers, or a text long enough past the word).
+        case ascii(UnsafeBufferPointer<UInt8>)
         /// Teencode expansion `index`, and its folded UTF-8 (valid only during `emit`).
         case expansion(index: Int, folded: UnsafeBufferPointer<UInt8>)
         case syllable(VietnameseSyllable)
@@ -84,8 +87,8 @@ public struct InputNormalizer: Sendable {
         }
         // Shortening a stretched word drops repeated bytes only, so its shape still holds.
         switch shape.kinds {
-        case WordShape.letter: if VietnameseSyllable.isPlain(letters: word) { return sink.emit(.typed(word)) }
-        case WordShape.digit: return sink.emit(.typed(word))
+        case WordShape.letter: if VietnameseSyllable.isPlain(letters: word) { return sink.emit(.ascii(word)) }
+        case WordShape.digit: return sink.emit(.ascii(word))
         default: if shape.kinds & WordShape.nonASCII != 0 { return sink.emit(.typed(word)) }
         }
         emitUnusual(word, into: &sink)
@@ -150,6 +153,7 @@ struct FoldedSink: PieceSink {
         if !out.isEmpty { out.append(0x20) }
         switch piece {
         case .typed(let bytes): Self.fold(bytes, into: &out)
+        case .ascii(let bytes): out.append(padded: bytes)
         case .expansion(_, let folded): out.append(folded)
         case .syllable(let syllable): syllable.appendFolded(to: &out)
         }
@@ -158,6 +162,8 @@ struct FoldedSink: PieceSink {
     /// Unaccents lower-case UTF-8 (marks dropped, đ to d). The result is never longer than
     /// `bytes`, so room is made once and the bytes written through a local index.
     static func fold(_ bytes: UnsafeBufferPointer<UInt8>, into out: inout OutputBytes) {
+        // Read once here: a static's every use checks it has been initialised.
+        let bases = Unaccent.table
         out.append(atMost: bytes.count) { out in
             var n = 0
             var i = 0
@@ -181,8 +187,8 @@ struct FoldedSink: PieceSink {
                     n += 1
                 } else if Unaccent.isCombiningMark(v) {
                     // dropped
-                } else if let base = Unaccent.base(of: v) {
-                    out[n] = base
+                } else if v <= Unaccent.tableEnd, bases[Int(v)] != 0 {
+                    out[n] = bases[Int(v)]
                     n += 1
                 } else {
                     for k in i..<min(i + length, bytes.count) {
@@ -204,7 +210,7 @@ struct RepairedSink: PieceSink {
     mutating func emit(_ piece: InputNormalizer.Piece) {
         if !out.isEmpty { out.append(" ") }
         switch piece {
-        case .typed(let bytes): out.append(String(decoding: bytes, as: UTF8.self))
+        case .typed(let bytes), .ascii(let bytes): out.append(String(decoding: bytes, as: UTF8.self))
         case .expansion(let index, _): out.append(expansions[index])
         case .syllable(let syllable): out.append(syllable.text)
         }
@@ -222,6 +228,19 @@ struct WordShape {
     var kinds: UInt8 = 0
     /// Three or more of one letter in a row: "cuuuuu", "emmmm", "giupppp".
     var isStretched = false
+
+    init() {}
+
+    /// The shape of a finished word, its key read straight from `word`, which must be
+    /// followed by readable memory up to 16 bytes from its start.
+    @inline(__always)
+    init(kinds: UInt8, word: UnsafePointer<UInt8>, count: Int) {
+        self.kinds = kinds
+        if let key = WordKey(padded: UnsafeBufferPointer(start: word, count: count)) {
+            low = key.low
+            high = key.high
+        }
+    }
     /// The word's first 16 bytes as `WordKey` packs them, gathered as they are read: loading
     /// them back from the buffer just written stalls on store forwarding.
     private var low: UInt64 = 0

@@ -31,6 +31,18 @@ struct OutputBytes {
         count += bytes.count
     }
 
+    /// `append(_:)` for bytes followed by readable memory up to 16 bytes from their start:
+    /// a short word is copied as two 8-byte moves instead of a call to memmove.
+    @inline(__always)
+    mutating func append(padded bytes: UnsafeBufferPointer<UInt8>) {
+        guard bytes.count <= 16, capacity - count >= 16, let start = bytes.baseAddress else { return append(bytes) }
+        let source = UnsafeRawPointer(start)
+        let target = UnsafeMutableRawPointer(base + count)
+        target.storeBytes(of: source.loadUnaligned(as: UInt64.self), as: UInt64.self)
+        target.storeBytes(of: source.loadUnaligned(fromByteOffset: 8, as: UInt64.self), toByteOffset: 8, as: UInt64.self)
+        count += bytes.count
+    }
+
     /// Lets `write` fill up to `maxCount` bytes through a plain pointer and keeps the count
     /// it returns: stores through the pointer cannot be taken to alter `count` midway.
     @inline(__always)

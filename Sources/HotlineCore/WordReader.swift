@@ -15,6 +15,7 @@ extension InputNormalizer {
         text.makeContiguousUTF8()
         let isWord = ScalarTables.isWord
         let lowercase = ScalarTables.lowercase
+        let classes = ASCIIClass.table
         let max = Self.maxWordBytes
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 2 * max) { buffers in
             // Word keys read whole 8-byte words past a short word's end.
@@ -30,6 +31,10 @@ extension InputNormalizer {
                 var i = 0
                 let end = bytes.count
                 while i < end {
+                    if length == 0, let next = emitASCIIWord(bytes, at: i, classes, word, scratch, &sink) {
+                        i = next
+                        continue
+                    }
                     let b0 = bytes[i]
                     if b0 < 0x80 {
                         i += 1
@@ -126,6 +131,49 @@ extension InputNormalizer {
         }
     }
 
+    /// The common case, read in one go: a word of ASCII letters and digits that ends before
+    /// any non-ASCII byte and fits the buffer. Returns where the word ends, or nil when the
+    /// byte at `start` does not begin such a word and the general byte loop must read it.
+    /// Lower-case words long enough before the text's end are looked at where they lie.
+    @inline(__always)
+    private func emitASCIIWord<Sink: PieceSink>(
+        _ bytes: UnsafeBufferPointer<UInt8>, at start: Int, _ classes: UnsafePointer<UInt8>, _ buffer: UnsafeMutablePointer<UInt8>,
+        _ scratch: UnsafeMutableBufferPointer<UInt8>, _ sink: inout Sink
+    ) -> Int? {
+        let wordBits = WordShape.letter | WordShape.digit
+        var c = classes[Int(bytes[start])]
+        if c == 0 { return start + 1 }  // a space or punctuation between words
+        guard c & wordBits != 0 else { return nil }
+        let end = bytes.count
+        var j = start
+        var kinds: UInt8 = 0
+        repeat {
+            kinds |= c
+            j += 1
+            c = j < end ? classes[Int(bytes[j])] : 0
+        } while c & wordBits != 0
+        let count = j - start
+        guard c & WordShape.nonASCII == 0, count <= Self.maxWordBytes else { return nil }
+        let source = bytes.baseAddress! + start
+        let word: UnsafePointer<UInt8>
+        if kinds & ASCIIClass.upper != 0 || start + 16 > end {
+            // ORing in 0x20 lower-cases A-Z and leaves a-z and 0-9 as they are.
+            for k in 0..<count { buffer[k] = source[k] | 0x20 }
+            word = UnsafePointer(buffer)
+        } else {
+            word = source
+        }
+        var shape = WordShape(kinds: kinds & ~ASCIIClass.upper, word: word, count: count)
+        if count >= 3, kinds & WordShape.letter != 0 {
+            for k in 2..<count where word[k] >= 0x61 && word[k] == word[k - 1] && word[k] == word[k - 2] {
+                shape.isStretched = true
+                break
+            }
+        }
+        emitRepaired(UnsafeBufferPointer(start: word, count: count), shape: shape, scratch: scratch, into: &sink)
+        return j
+    }
+
     /// Appends to a word that outgrew the buffer, starting the overflow with the buffer's bytes.
     private static func spill(_ byte: UInt8, word: UnsafeMutablePointer<UInt8>, into overflow: inout [UInt8]) {
         if overflow.isEmpty { overflow = Array(UnsafeBufferPointer(start: word, count: maxWordBytes)) }
@@ -165,4 +213,26 @@ extension InputNormalizer {
             overflow.removeAll()
         }
     }
+}
+
+/// What each byte adds to a word's shape when read by `emitASCIIWord`: 0 ends the word.
+enum ASCIIClass {
+    /// Set for A-Z besides the letter bit: the word must be lower-cased before it is used.
+    static let upper: UInt8 = 16
+
+    /// Never freed: a pointer, as an array would be retained and bounds-checked on every byte.
+    nonisolated(unsafe) static let table: UnsafePointer<UInt8> = {
+        let table = UnsafeMutablePointer<UInt8>.allocate(capacity: 256)
+        for b in 0..<256 {
+            switch b {
+            case 0x61...0x7A: table[b] = WordShape.letter
+            case 0x41...0x5A: table[b] = WordShape.letter | upper
+            case 0x30...0x39: table[b] = WordShape.digit
+            case 0x2A, 0x23: table[b] = WordShape.other  // * and # are words of their own
+            case 0x80...: table[b] = WordShape.nonASCII
+            default: table[b] = 0
+            }
+        }
+        return UnsafePointer(table)
+    }()
 }
