@@ -72,6 +72,7 @@ let package = Package(
             name: "HotlineServerTests",
             dependencies: [
                 "HotlineServer", "Storage", "HotlineDispatch",
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]

@@ -10,7 +10,7 @@ struct Serve: AsyncParsableCommand {
         abstract: "Run the webhook service.",
         discussion: """
             Each option may also come from the environment (the flag wins): HOTLINE_CONFIG, HOTLINE_DATABASE,
-            HOTLINE_HOST, HOTLINE_PORT. SIGTERM or SIGINT stops it gracefully.
+            HOTLINE_HOST, HOTLINE_PORT, HOTLINE_GROUP_COMMIT (0 or 1). SIGTERM or SIGINT stops it gracefully.
             """)
 
     @Option(help: "The gateway-config folder (env HOTLINE_CONFIG). [default: gateway-config]")
@@ -24,6 +24,11 @@ struct Serve: AsyncParsableCommand {
 
     @Option(help: "Port to listen on, 0 for any free port (env HOTLINE_PORT). [default: 8080]")
     var port: Int?
+
+    @Flag(
+        inversion: .prefixedNo,
+        help: "Let concurrent requests share database commits; each still waits for its own (env HOTLINE_GROUP_COMMIT). [default: on]")
+    var groupCommit: Bool?
 
     func run() async throws {
         let env = ProcessInfo.processInfo.environment
@@ -56,7 +61,9 @@ struct Serve: AsyncParsableCommand {
         for warning in loaded.warnings { logger.warning("config: \(warning)") }
 
         let keys = try DataKeySource.load(environment: ServiceEnvironment(), databasePath: databasePath, logger: logger)
-        let store = try SQLiteStore(path: databasePath, sealer: keys.sealer, acknowledgement: acknowledgementPolicy(loaded.escalation))
+        let sharedCommits = groupCommit ?? (env["HOTLINE_GROUP_COMMIT"].map { $0 != "0" } ?? true)
+        let store = try SQLiteStore(
+            path: databasePath, sealer: keys.sealer, acknowledgement: acknowledgementPolicy(loaded.escalation), groupCommit: sharedCommits)
         let app = buildApplication(
             config: loaded, store: store, listen: ListenOptions(host: listenHost, port: listenPort), logger: logger,
             reloadKeys: { keys.sealer.reload() },

@@ -20,7 +20,7 @@ extension SQLiteStore {
 
     public func block(_ phone: PhoneNumber, reason: String, actor: String, at now: Date) async throws -> BlockEntry {
         let key = sealer.lookupKey(for: phone)
-        return try await pool.write { db in
+        return try await write { db in
             try db.execute(
                 sql: """
                     INSERT INTO blocklist (phone_key, phone_masked, reason, added_by, added_at) VALUES (?, ?, ?, ?, ?)
@@ -33,7 +33,7 @@ extension SQLiteStore {
     }
 
     public func unblock(id: Int64, actor: String, at now: Date) async throws -> Bool {
-        try await pool.write { db in
+        try await write { db in
             guard let masked = try String.fetchOne(db, sql: "SELECT phone_masked FROM blocklist WHERE id = ?", arguments: [id]) else {
                 return false
             }
@@ -44,7 +44,7 @@ extension SQLiteStore {
     }
 
     public func blocklist(actor: String, at now: Date) async throws -> [BlockEntry] {
-        try await pool.write { db in
+        try await write { db in
             try Self.audit(db, actor: actor, action: "list_blocklist", reference: nil, detail: "", at: now)
             return try Row.fetchAll(db, sql: "SELECT * FROM blocklist ORDER BY added_at DESC").map(Self.blockEntry)
         }

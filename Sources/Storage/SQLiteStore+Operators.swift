@@ -7,7 +7,7 @@ import HotlineCore
 extension SQLiteStore {
     public func listCases(_ filter: CaseFilter, actor: String, at now: Date) async throws -> [CaseSummary] {
         let sealer = self.sealer
-        return try await pool.write { db -> [CaseSummary] in
+        return try await write { db -> [CaseSummary] in
             var conditions: [String] = []
             var arguments: [any DatabaseValueConvertible] = []
             if let status = filter.status {
@@ -40,7 +40,7 @@ extension SQLiteStore {
     /// One case with its answers, transcript and history; nil when no case has `reference`.
     public func caseDetail(reference: String, actor: String, action: String = "read_case", at now: Date) async throws -> CaseDetail? {
         let sealer = self.sealer
-        return try await pool.write { db -> CaseDetail? in
+        return try await write { db -> CaseDetail? in
             guard
                 let row = try Row.fetchOne(
                     db, sql: "SELECT c.*, s.phone_sealed FROM cases c LEFT JOIN sessions s ON s.id = c.session_id WHERE c.reference = ?",
@@ -94,7 +94,7 @@ extension SQLiteStore {
     /// Acknowledges a case (idempotent): the ladder stops. Returns false when it was already.
     @discardableResult
     public func acknowledge(reference: String, actor: String, via: String, at now: Date) async throws -> Bool {
-        try await pool.write { db in
+        try await write { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT id, acknowledged_at FROM cases WHERE reference = ?", arguments: [reference])
             else {
                 throw OperatorActionError.notFound(reference)
@@ -114,7 +114,7 @@ extension SQLiteStore {
 
     /// An operator takes the case; it counts as acknowledged. 409 when another operator has it.
     public func claim(reference: String, actor: String, at now: Date) async throws {
-        try await pool.write { db in
+        try await write { db in
             guard
                 let row = try Row.fetchOne(
                     db, sql: "SELECT id, claimed_by, handling FROM cases WHERE reference = ?", arguments: [reference])
@@ -138,7 +138,7 @@ extension SQLiteStore {
 
     public func addNote(reference: String, actor: String, text: String, at now: Date) async throws {
         let sealed = try sealer.seal(text)
-        try await pool.write { db in
+        try await write { db in
             guard let id = try Int64.fetchOne(db, sql: "SELECT id FROM cases WHERE reference = ?", arguments: [reference]) else {
                 throw OperatorActionError.notFound(reference)
             }
@@ -151,7 +151,7 @@ extension SQLiteStore {
 
     public func resolve(reference: String, actor: String, outcome: String, at now: Date) async throws {
         let sealed = try sealer.seal(outcome)
-        try await pool.write { db in
+        try await write { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT id, handling FROM cases WHERE reference = ?", arguments: [reference]) else {
                 throw OperatorActionError.notFound(reference)
             }
@@ -174,7 +174,7 @@ extension SQLiteStore {
     /// Queues an operator's text to the reporter (the caller checked consent and gateway).
     public func queueOperatorSMS(reference: String, message: OutboundSMS, actor: String, at now: Date) async throws {
         let sealer = self.sealer
-        try await pool.write { db in
+        try await write { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT id, priority FROM cases WHERE reference = ?", arguments: [reference]) else {
                 throw OperatorActionError.notFound(reference)
             }
@@ -191,7 +191,7 @@ extension SQLiteStore {
     /// An SMS from an on-call operator: processed once per gateway message id.
     /// Returns false for a message already seen.
     public func claimInboundMessage(gatewayID: String, messageID: String, at now: Date) async throws -> Bool {
-        try await pool.write { db in
+        try await write { db in
             try db.execute(
                 sql: "INSERT OR IGNORE INTO inbound_ids (gateway_id, message_id, received_at) VALUES (?, ?, ?)",
                 arguments: [gatewayID, messageID, now])
@@ -203,7 +203,7 @@ extension SQLiteStore {
         let sealer = self.sealer
         // An on-call operator's confirmation goes with P1 work; a rate-limit note waits its turn.
         let priority: Priority = message.purpose == .rateLimitNotice ? .none : .p1
-        try await pool.write { db in
+        try await write { db in
             try Self.queueSMS(message, caseID: nil, priority: priority, at: now, sealer: sealer, db: db)
         }
     }

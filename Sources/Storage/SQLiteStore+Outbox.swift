@@ -40,7 +40,7 @@ extension SQLiteStore {
 
     public func claimDueOutbox(now: Date, limit: Int, lease: TimeInterval) async throws -> [ClaimedOutbox] {
         let sealer = self.sealer
-        return try await pool.write { db -> [ClaimedOutbox] in
+        return try await write { db -> [ClaimedOutbox] in
             // A row left `sending` by a crashed run is due again once its lease ran out.
             let rows = try Row.fetchAll(
                 db,
@@ -86,13 +86,13 @@ extension SQLiteStore {
     /// Keeps the body of an escalation's first attempt, so every retry sends the same.
     public func keepEscalationBody(outboxID: Int64, body: String) async throws {
         let sealed = try sealer.seal(body)
-        try await pool.write { db in
+        try await write { db in
             try db.execute(sql: "UPDATE outbox SET payload_sealed = ? WHERE id = ?", arguments: [sealed, outboxID])
         }
     }
 
     public func settleOutbox(_ item: ClaimedOutbox, outcome: OutboxOutcome, at now: Date) async throws {
-        try await pool.write { db in
+        try await write { db in
             let reference = try String.fetchOne(
                 db, sql: "SELECT c.reference FROM outbox o JOIN cases c ON c.id = o.case_id WHERE o.id = ?", arguments: [item.id])
             let kind = try String.fetchOne(db, sql: "SELECT kind FROM outbox WHERE id = ?", arguments: [item.id]) ?? ""
@@ -145,7 +145,7 @@ extension SQLiteStore {
     /// The 111 system cannot take the case: start the alert ladder now rather than at the
     /// acknowledgement deadline.
     public func alertNow(reference: String, reason: String, at now: Date) async throws {
-        try await pool.write { db in
+        try await write { db in
             guard
                 let row = try Row.fetchOne(
                     db, sql: "SELECT id, priority, acknowledged_at FROM cases WHERE reference = ?", arguments: [reference]),
@@ -172,7 +172,7 @@ extension SQLiteStore {
         _ item: ClaimedOutbox, tier: Int, tierName: String, alerts: [OutboundSMS], nextTier: Int, nextCheck: Date, at now: Date
     ) async throws -> Bool {
         let sealer = self.sealer
-        return try await pool.write { db in
+        return try await write { db in
             guard
                 let row = try Row.fetchOne(
                     db,
@@ -254,7 +254,7 @@ extension SQLiteStore {
     public func recordDelivery(gatewayID: String, gatewayMessageID: String, status: String, detail: String, at now: Date)
         async throws -> Bool
     {
-        try await pool.write { db in
+        try await write { db in
             var outboxID = try Int64.fetchOne(
                 db, sql: "SELECT outbox_id FROM outbound_messages WHERE gateway_id = ? AND gateway_message_id = ?",
                 arguments: [gatewayID, gatewayMessageID])

@@ -7,7 +7,7 @@ extension SQLiteStore {
     /// while parts are missing, or when this part was seen before (a retry).
     public func storePart(_ part: InboundPart, at now: Date) async throws -> PartSet? {
         let sealer = self.sealer
-        return try await pool.write { db -> PartSet? in
+        return try await write { db -> PartSet? in
             if !part.messageID.isEmpty {
                 // A part's own id is remembered like a message's, so a retry after the set
                 // was processed cannot start a new, partial set.
@@ -57,7 +57,7 @@ extension SQLiteStore {
     /// Forgets the parts a set was read from, once the message they make was processed.
     public func deletePartSet(_ set: PartSet) async throws {
         guard !set.rowIDs.isEmpty else { return }
-        try await pool.write { db in
+        try await write { db in
             try db.execute(
                 sql: "DELETE FROM message_parts WHERE id IN (\(set.rowIDs.map { _ in "?" }.joined(separator: ",")))",
                 arguments: StatementArguments(set.rowIDs))
@@ -96,7 +96,7 @@ extension SQLiteStore {
 
     /// A line in the audit trail that no operator action writes (a refused webhook).
     public func recordAudit(actor: String, action: String, reference: String?, detail: String, at now: Date) async throws {
-        try await pool.write { db in
+        try await write { db in
             try Self.audit(db, actor: actor, action: action, reference: reference, detail: detail, at: now)
         }
     }

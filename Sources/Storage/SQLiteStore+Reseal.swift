@@ -46,7 +46,7 @@ extension SQLiteStore {
         var changed = 0
         // Outcomes written in plain text before v5: sealed, and their copies in the case's
         // history and the audit trail blanked.
-        changed += try await pool.write { db -> Int in
+        changed += try await write { db -> Int in
             let rows = try Row.fetchAll(db, sql: "SELECT id, outcome FROM cases WHERE outcome IS NOT NULL LIMIT \(batch)")
             for row in rows {
                 let id: Int64 = row["id"]
@@ -67,7 +67,7 @@ extension SQLiteStore {
         }
         for (table, columns, phoneKey) in Self.sealedColumns {
             let stale = columns.map { "(\($0) IS NOT NULL AND substr(\($0), 1, \(prefix.count)) != ?)" }.joined(separator: " OR ")
-            changed += try await pool.write { db -> Int in
+            changed += try await write { db -> Int in
                 let rows = try Row.fetchAll(
                     db, sql: "SELECT id, \(columns.joined(separator: ", ")) FROM \(table) WHERE \(stale) LIMIT \(batch)",
                     arguments: StatementArguments(Array(repeating: prefix, count: columns.count)))

@@ -29,7 +29,7 @@ extension SQLiteStore {
     public func purge(_ policy: RetentionPolicy, actor: String, now: Date) async throws -> PurgeReport {
         let sealer = self.sealer
         let emptyAnswers = try sealer.seal("{}")
-        return try await pool.write { db -> PurgeReport in
+        return try await write { db -> PurgeReport in
             let caseCutoff = now.addingTimeInterval(-Double(policy.closedCaseDays) * 86400)
             let caseRows = try Row.fetchAll(
                 db, sql: "SELECT id, session_id FROM cases WHERE handling = 'resolved' AND resolved_at < ? AND purged_at IS NULL",

@@ -8,10 +8,14 @@ public final class SQLiteStore: Store {
     let pool: DatabasePool
     let sealer: any PersonalDataSealer
     let acknowledgement: AcknowledgementPolicy
+    /// Nil when each write commits on its own (`groupCommit: false`, for comparison).
+    let groupCommit: GroupCommit?
 
     /// Opens (creating the folder and file when needed) and migrates the database at `path`.
+    /// With `groupCommit`, concurrent writes share commits (see `GroupCommit`).
     public init(
-        path: String, sealer: any PersonalDataSealer = PlaintextSealer(), acknowledgement: AcknowledgementPolicy = AcknowledgementPolicy()
+        path: String, sealer: any PersonalDataSealer = PlaintextSealer(), acknowledgement: AcknowledgementPolicy = AcknowledgementPolicy(),
+        groupCommit: Bool = true
     ) throws {
         self.acknowledgement = acknowledgement
         let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
@@ -26,7 +30,17 @@ public final class SQLiteStore: Store {
         }
         pool = try DatabasePool(path: path, configuration: config)
         self.sealer = sealer
+        self.groupCommit = groupCommit ? GroupCommit(pool: pool) : nil
         try Migrations.migrator.migrate(pool)
+    }
+
+    /// Writes committed and the commits they took, when commits are shared.
+    public var groupCommitStats: (writes: Int, commits: Int)? { groupCommit?.stats }
+
+    /// Every write goes through here: one transaction, committed (with fsync) before it returns.
+    func write<T: Sendable>(_ work: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        if let groupCommit { return try await groupCommit.write(work) }
+        return try await pool.write(work)
     }
 
     public func recordTurn(
@@ -34,7 +48,7 @@ public final class SQLiteStore: Store {
     ) async throws -> TurnResult {
         let sealer = self.sealer
         let acknowledgement = self.acknowledgement
-        return try await pool.write { db in
+        return try await write { db in
             if let messageID = turn.messageID {
                 if let window = turn.duplicateWindow {
                     try db.execute(
@@ -295,7 +309,7 @@ public final class SQLiteStore: Store {
     public func endSession(gatewayID: String, externalSessionID: String, at: Date) async throws {
         let sealer = self.sealer
         let acknowledgement = self.acknowledgement
-        try await pool.write { db in
+        try await write { db in
             guard
                 let row = try Row.fetchOne(
                     db, sql: "SELECT id, state_sealed FROM sessions WHERE gateway_id = ? AND external_id = ? AND status = 'active'",
@@ -310,7 +324,7 @@ public final class SQLiteStore: Store {
     public func expireIdleSessions(now: Date, ussdIdle: TimeInterval, smsIdle: TimeInterval) async throws -> Int {
         let sealer = self.sealer
         let acknowledgement = self.acknowledgement
-        return try await pool.write { db in
+        return try await write { db in
             let rows = try Row.fetchAll(
                 db,
                 sql: """
@@ -327,7 +341,7 @@ public final class SQLiteStore: Store {
     }
 
     public func checkWritable() async throws {
-        try await pool.write { db in
+        try await write { db in
             try db.execute(sql: "INSERT OR REPLACE INTO readiness (id, checked_at) VALUES (1, ?)", arguments: [Date()])
         }
     }
