@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import HotlineCore
 
 /// What a gateway's webhook must prove before anything in it is read or stored. Built from
 /// the gateway's `auth:` section and the secrets its variables hold.

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import HotlineCore
 
 /// `X-Hotline-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>`: the
 /// receiver recomputes it over the raw body and refuses an old `t`, so a captured request
@@ -8,7 +9,7 @@ public enum EscalationSignature {
     public static let header = "X-Hotline-Signature"
 
     public static func sign(body: [UInt8], secret: String, timestamp: Int) -> String {
-        "t=\(timestamp),v1=\(hex(mac(body: body, secret: secret, timestamp: timestamp)))"
+        "t=\(timestamp),v1=\(Hex.encode(mac(body: body, secret: secret, timestamp: timestamp)))"
     }
 
     /// True when `header` signs `body` with `secret` and is no older than `tolerance`.
@@ -26,7 +27,7 @@ public enum EscalationSignature {
         let key = SymmetricKey(data: Data(secret.utf8))
         // Constant-time comparison inside swift-crypto.
         return signatures.contains { candidate in
-            guard let bytes = unhex(candidate) else { return false }
+            guard let bytes = Hex.decode(candidate) else { return false }
             return HMAC<SHA256>.isValidAuthenticationCode(bytes, authenticating: message, using: key)
         }
     }
@@ -39,33 +40,4 @@ public enum EscalationSignature {
         Array(HMAC<SHA256>.authenticationCode(for: signed(body: body, timestamp: timestamp), using: SymmetricKey(data: Data(secret.utf8))))
     }
 
-    static func hex(_ bytes: [UInt8]) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var out: [UInt8] = []
-        out.reserveCapacity(bytes.count * 2)
-        for b in bytes { out += [digits[Int(b >> 4)], digits[Int(b & 0xF)]] }
-        return String(decoding: out, as: UTF8.self)
-    }
-
-    static func unhex(_ text: String) -> [UInt8]? {
-        let chars = Array(text.utf8)
-        guard chars.count % 2 == 0 else { return nil }
-        var out: [UInt8] = []
-        var i = 0
-        while i < chars.count {
-            guard let hi = nibble(chars[i]), let lo = nibble(chars[i + 1]) else { return nil }
-            out.append(hi << 4 | lo)
-            i += 2
-        }
-        return out
-    }
-
-    static func nibble(_ c: UInt8) -> UInt8? {
-        switch c {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): c - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): c - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): c - UInt8(ascii: "A") + 10
-        default: nil
-        }
-    }
 }

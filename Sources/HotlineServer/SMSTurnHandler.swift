@@ -146,7 +146,7 @@ struct SMSTurnHandler: Sendable {
     static func fingerprint(_ sms: InboundSMS, person: String, gateway: GatewayConfig) -> String {
         let time = sms.receivedAt.map { String($0.timeIntervalSince1970) } ?? ""
         let digest = SHA256.hash(data: Data("\(gateway.id)\u{1F}\(person)\u{1F}\(sms.to)\u{1F}\(sms.text)\u{1F}\(time)".utf8))
-        return "fp:" + digest.prefix(16).map { String(format: "%02x", $0) }.joined()
+        return "fp:" + Hex.encode(digest.prefix(16))
     }
 
     /// Returns the confirmation when the gateway replies in the response, nil otherwise.

@@ -65,7 +65,7 @@ public final class AESGCMSealer: PersonalDataSealer {
     public func lookupKey(for phone: PhoneNumber) -> String {
         let lookup = keys.withLock { $0.lookup }
         let mac = HMAC<SHA256>.authenticationCode(for: Data(phone.value.utf8), using: lookup)
-        return "h1:" + mac.prefix(16).map { String(format: "%02x", $0) }.joined()
+        return "h1:" + Hex.encode(mac.prefix(16))
     }
 
     /// The key id a sealed value names (nil for plaintext or unreadable values).

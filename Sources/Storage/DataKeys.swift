@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import HotlineCore
 
 #if canImport(Glibc)
     import Glibc
@@ -32,7 +33,7 @@ public struct DataKeys: Sendable {
     }
 
     static func key(_ bytes: [UInt8]) -> Key {
-        let id = SHA256.hash(data: bytes).prefix(4).map { String(format: "%02x", $0) }.joined()
+        let id = Hex.encode(SHA256.hash(data: bytes).prefix(4))
         return Key(id: id, key: SymmetricKey(data: bytes))
     }
 

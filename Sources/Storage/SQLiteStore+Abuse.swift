@@ -6,11 +6,11 @@ extension SQLiteStore {
     public func contactStatus(_ phone: PhoneNumber, since: Date) async throws -> ContactStatus {
         let key = sealer.lookupKey(for: phone)
         return try await pool.read { db in
-            let blocked = try Bool.fetchOne(db, sql: "SELECT 1 FROM blocklist WHERE phone_key = ?", arguments: [key]) == true
+            let blocked = try Bool.fetchOne(db, cached: "SELECT 1 FROM blocklist WHERE phone_key = ?", arguments: [key]) == true
             let recent =
                 try Int.fetchOne(
                     db,
-                    sql: """
+                    cached: """
                         SELECT COUNT(*) FROM messages m JOIN sessions s ON s.id = m.session_id
                         WHERE s.phone_key = ? AND m.direction = 'in' AND m.created_at > ?
                         """, arguments: [key, since]) ?? 0
@@ -22,22 +22,22 @@ extension SQLiteStore {
         let key = sealer.lookupKey(for: phone)
         return try await write { db in
             try db.execute(
-                sql: """
+                cached: """
                     INSERT INTO blocklist (phone_key, phone_masked, reason, added_by, added_at) VALUES (?, ?, ?, ?, ?)
                     ON CONFLICT (phone_key) DO UPDATE SET reason = excluded.reason, added_by = excluded.added_by, added_at = excluded.added_at
                     """, arguments: [key, phone.masked, reason, actor, now])
             try Self.audit(db, actor: actor, action: "block_number", reference: nil, detail: "\(phone.masked): \(reason)", at: now)
-            let row = try Row.fetchOne(db, sql: "SELECT * FROM blocklist WHERE phone_key = ?", arguments: [key])!
+            let row = try Row.fetchOne(db, cached: "SELECT * FROM blocklist WHERE phone_key = ?", arguments: [key])!
             return Self.blockEntry(row)
         }
     }
 
     public func unblock(id: Int64, actor: String, at now: Date) async throws -> Bool {
         try await write { db in
-            guard let masked = try String.fetchOne(db, sql: "SELECT phone_masked FROM blocklist WHERE id = ?", arguments: [id]) else {
+            guard let masked = try String.fetchOne(db, cached: "SELECT phone_masked FROM blocklist WHERE id = ?", arguments: [id]) else {
                 return false
             }
-            try db.execute(sql: "DELETE FROM blocklist WHERE id = ?", arguments: [id])
+            try db.execute(cached: "DELETE FROM blocklist WHERE id = ?", arguments: [id])
             try Self.audit(db, actor: actor, action: "unblock_number", reference: nil, detail: masked, at: now)
             return true
         }
@@ -46,7 +46,7 @@ extension SQLiteStore {
     public func blocklist(actor: String, at now: Date) async throws -> [BlockEntry] {
         try await write { db in
             try Self.audit(db, actor: actor, action: "list_blocklist", reference: nil, detail: "", at: now)
-            return try Row.fetchAll(db, sql: "SELECT * FROM blocklist ORDER BY added_at DESC").map(Self.blockEntry)
+            return try Row.fetchAll(db, cached: "SELECT * FROM blocklist ORDER BY added_at DESC").map(Self.blockEntry)
         }
     }
 

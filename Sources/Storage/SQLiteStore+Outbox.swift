@@ -10,7 +10,7 @@ extension SQLiteStore {
         if message.purpose.stopsAtOptOut, try optedOut(db, phoneKey: sealer.lookupKey(for: message.to)) { return }
         let sealed = try sealer.seal(String(decoding: try JSONEncoder.sorted.encode(message), as: UTF8.self))
         try db.execute(
-            sql: """
+            cached: """
                 INSERT INTO outbox (kind, case_id, priority, payload, payload_sealed, status, due_at, created_at)
                 VALUES ('sms', ?, ?, ?, ?, 'pending', ?, ?)
                 """,
@@ -30,7 +30,7 @@ extension SQLiteStore {
     ) throws {
         guard let deadline = acknowledgement.deadlines[priority] else { return }
         try db.execute(
-            sql: """
+            cached: """
                 INSERT INTO outbox (kind, case_id, priority, payload, status, due_at, created_at)
                 SELECT 'ack_check', c.id, ?, '{"tier":1}', 'pending', ?, ? FROM cases c
                 WHERE c.reference = ? AND c.acknowledged_at IS NULL
@@ -44,7 +44,7 @@ extension SQLiteStore {
             // A row left `sending` by a crashed run is due again once its lease ran out.
             let rows = try Row.fetchAll(
                 db,
-                sql: """
+                cached: """
                     UPDATE outbox SET status = 'sending', claimed_until = ?, attempts = attempts + 1
                     WHERE id IN (
                       SELECT id FROM outbox
@@ -55,7 +55,7 @@ extension SQLiteStore {
             var claimed: [ClaimedOutbox] = []
             for row in rows {
                 let reference = try (row["case_id"] as Int64?).flatMap {
-                    try String.fetchOne(db, sql: "SELECT reference FROM cases WHERE id = ?", arguments: [$0])
+                    try String.fetchOne(db, cached: "SELECT reference FROM cases WHERE id = ?", arguments: [$0])
                 }
                 let sealed = try (row["payload_sealed"] as Data?).map { try sealer.open($0) }
                 let work: OutboxWork
@@ -87,36 +87,37 @@ extension SQLiteStore {
     public func keepEscalationBody(outboxID: Int64, body: String) async throws {
         let sealed = try sealer.seal(body)
         try await write { db in
-            try db.execute(sql: "UPDATE outbox SET payload_sealed = ? WHERE id = ?", arguments: [sealed, outboxID])
+            try db.execute(cached: "UPDATE outbox SET payload_sealed = ? WHERE id = ?", arguments: [sealed, outboxID])
         }
     }
 
     public func settleOutbox(_ item: ClaimedOutbox, outcome: OutboxOutcome, at now: Date) async throws {
         try await write { db in
             let reference = try String.fetchOne(
-                db, sql: "SELECT c.reference FROM outbox o JOIN cases c ON c.id = o.case_id WHERE o.id = ?", arguments: [item.id])
-            let kind = try String.fetchOne(db, sql: "SELECT kind FROM outbox WHERE id = ?", arguments: [item.id]) ?? ""
+                db, cached: "SELECT c.reference FROM outbox o JOIN cases c ON c.id = o.case_id WHERE o.id = ?", arguments: [item.id])
+            let kind = try String.fetchOne(db, cached: "SELECT kind FROM outbox WHERE id = ?", arguments: [item.id]) ?? ""
             switch outcome {
             case .delivered(let detail), .settled(let detail):
                 let settled = if case .settled = outcome { true } else { false }
                 try db.execute(
-                    sql: "UPDATE outbox SET status = ?, delivered_at = ?, last_error = NULL, claimed_until = NULL WHERE id = ?",
+                    cached: "UPDATE outbox SET status = ?, delivered_at = ?, last_error = NULL, claimed_until = NULL WHERE id = ?",
                     arguments: [settled ? "settled" : "delivered", now, item.id])
                 if let reference, kind == "escalation", !settled {
                     try Self.addEvent(db, reference: reference, at: now, kind: "escalation_delivered", detail: detail)
                 }
             case .sent(let gatewayMessageID):
                 try db.execute(
-                    sql: "UPDATE outbox SET status = 'delivered', delivered_at = ?, last_error = NULL, claimed_until = NULL WHERE id = ?",
+                    cached:
+                        "UPDATE outbox SET status = 'delivered', delivered_at = ?, last_error = NULL, claimed_until = NULL WHERE id = ?",
                     arguments: [now, item.id])
                 if case .sms(let message, _) = item.work {
                     // A report naming our reference may already have made the row.
                     try db.execute(
-                        sql: "UPDATE outbound_messages SET gateway_message_id = ? WHERE outbox_id = ?",
+                        cached: "UPDATE outbound_messages SET gateway_message_id = ? WHERE outbox_id = ?",
                         arguments: [gatewayMessageID, item.id])
                     if db.changesCount == 0 {
                         try db.execute(
-                            sql: """
+                            cached: """
                                 INSERT OR IGNORE INTO outbound_messages (outbox_id, gateway_id, gateway_message_id, status, updated_at)
                                 VALUES (?, ?, ?, 'sent', ?)
                                 """, arguments: [item.id, message.gatewayID, gatewayMessageID, now])
@@ -125,7 +126,7 @@ extension SQLiteStore {
             case .retry(let at, let rawError):
                 let error = Self.maskingDigits(rawError)
                 try db.execute(
-                    sql: "UPDATE outbox SET status = 'pending', due_at = ?, last_error = ?, claimed_until = NULL WHERE id = ?",
+                    cached: "UPDATE outbox SET status = 'pending', due_at = ?, last_error = ?, claimed_until = NULL WHERE id = ?",
                     arguments: [at, error, item.id])
                 if let reference, kind == "escalation", item.attempts == 1 {
                     try Self.addEvent(db, reference: reference, at: now, kind: "escalation_retrying", detail: error)
@@ -133,7 +134,7 @@ extension SQLiteStore {
             case .failed(let rawError):
                 let error = Self.maskingDigits(rawError)
                 try db.execute(
-                    sql: "UPDATE outbox SET status = 'failed', last_error = ?, claimed_until = NULL WHERE id = ?",
+                    cached: "UPDATE outbox SET status = 'failed', last_error = ?, claimed_until = NULL WHERE id = ?",
                     arguments: [error, item.id])
                 if let reference {
                     try Self.addEvent(db, reference: reference, at: now, kind: "\(kind)_failed", detail: error)
@@ -148,15 +149,15 @@ extension SQLiteStore {
         try await write { db in
             guard
                 let row = try Row.fetchOne(
-                    db, sql: "SELECT id, priority, acknowledged_at FROM cases WHERE reference = ?", arguments: [reference]),
+                    db, cached: "SELECT id, priority, acknowledged_at FROM cases WHERE reference = ?", arguments: [reference]),
                 (row["acknowledged_at"] as Date?) == nil
             else { return }
             try db.execute(
-                sql: "UPDATE outbox SET due_at = ? WHERE case_id = ? AND kind = 'ack_check' AND status = 'pending'",
+                cached: "UPDATE outbox SET due_at = ? WHERE case_id = ? AND kind = 'ack_check' AND status = 'pending'",
                 arguments: [now, row["id"] as Int64])
             if db.changesCount == 0 {
                 try db.execute(
-                    sql: """
+                    cached: """
                         INSERT INTO outbox (kind, case_id, priority, payload, status, due_at, created_at)
                         VALUES ('ack_check', ?, ?, '{"tier":1}', 'pending', ?, ?)
                         """, arguments: [row["id"] as Int64, row["priority"] as String, now, now])
@@ -176,12 +177,12 @@ extension SQLiteStore {
             guard
                 let row = try Row.fetchOne(
                     db,
-                    sql:
+                    cached:
                         "SELECT c.id, c.reference, c.priority, c.acknowledged_at FROM outbox o JOIN cases c ON c.id = o.case_id WHERE o.id = ?",
                     arguments: [item.id])
             else { return false }
             if (row["acknowledged_at"] as Date?) != nil {
-                try db.execute(sql: "UPDATE outbox SET status = 'settled', delivered_at = ? WHERE id = ?", arguments: [now, item.id])
+                try db.execute(cached: "UPDATE outbox SET status = 'settled', delivered_at = ? WHERE id = ?", arguments: [now, item.id])
                 return false
             }
             let caseID: Int64 = row["id"]
@@ -189,9 +190,9 @@ extension SQLiteStore {
             for alert in alerts {
                 try Self.queueSMS(alert, caseID: caseID, priority: priority, at: now, sealer: sealer, db: db)
             }
-            try db.execute(sql: "UPDATE outbox SET status = 'delivered', delivered_at = ? WHERE id = ?", arguments: [now, item.id])
+            try db.execute(cached: "UPDATE outbox SET status = 'delivered', delivered_at = ? WHERE id = ?", arguments: [now, item.id])
             try db.execute(
-                sql: """
+                cached: """
                     INSERT INTO outbox (kind, case_id, priority, payload, status, due_at, created_at)
                     VALUES ('ack_check', ?, ?, ?, 'pending', ?, ?)
                     """, arguments: [caseID, priority.rawValue, "{\"tier\":\(nextTier)}", nextCheck, now])
@@ -209,7 +210,7 @@ extension SQLiteStore {
         try await pool.read { db in
             try Date.fetchOne(
                 db,
-                sql: """
+                cached: """
                     SELECT MIN(CASE status WHEN 'pending' THEN due_at ELSE claimed_until END) FROM outbox
                     WHERE status IN ('pending', 'sending')
                     """)
@@ -238,7 +239,7 @@ extension SQLiteStore {
     }
 
     static func optedOut(_ db: Database, phoneKey: String) throws -> Bool {
-        try Bool.fetchOne(db, sql: "SELECT 1 FROM opt_outs WHERE phone_key = ?", arguments: [phoneKey]) == true
+        try Bool.fetchOne(db, cached: "SELECT 1 FROM opt_outs WHERE phone_key = ?", arguments: [phoneKey]) == true
     }
 
     /// True when the person sent STOP/HUY since: a text to them that was queued before then is
@@ -256,19 +257,19 @@ extension SQLiteStore {
     {
         try await write { db in
             var outboxID = try Int64.fetchOne(
-                db, sql: "SELECT outbox_id FROM outbound_messages WHERE gateway_id = ? AND gateway_message_id = ?",
+                db, cached: "SELECT outbox_id FROM outbound_messages WHERE gateway_id = ? AND gateway_message_id = ?",
                 arguments: [gatewayID, gatewayMessageID])
             if outboxID == nil, gatewayMessageID.hasPrefix(OutboundReference.prefix),
                 let candidate = Int64(gatewayMessageID.dropFirst(OutboundReference.prefix.count)),
                 try Bool.fetchOne(
-                    db, sql: "SELECT 1 FROM outbox WHERE id = ? AND kind = 'sms' AND json_extract(payload, '$.gateway') = ?",
+                    db, cached: "SELECT 1 FROM outbox WHERE id = ? AND kind = 'sms' AND json_extract(payload, '$.gateway') = ?",
                     arguments: [candidate, gatewayID]) == true
             {
                 // Our own reference (`hl-<outbox id>`), echoed back, perhaps before the send settled.
                 outboxID = candidate
-                if try Row.fetchOne(db, sql: "SELECT 1 FROM outbound_messages WHERE outbox_id = ?", arguments: [candidate]) == nil {
+                if try Row.fetchOne(db, cached: "SELECT 1 FROM outbound_messages WHERE outbox_id = ?", arguments: [candidate]) == nil {
                     try db.execute(
-                        sql: """
+                        cached: """
                             INSERT INTO outbound_messages (outbox_id, gateway_id, gateway_message_id, status, updated_at)
                             VALUES (?, ?, NULL, 'sent', ?)
                             """, arguments: [candidate, gatewayID, now])
@@ -276,7 +277,7 @@ extension SQLiteStore {
             }
             guard let outboxID else { return false }
             try db.execute(
-                sql: """
+                cached: """
                     UPDATE outbound_messages SET status = ?, detail = ?, updated_at = ?
                     WHERE outbox_id = ? AND (? != 'sent' OR status NOT IN ('delivered', 'failed'))
                     """, arguments: [status, detail, now, outboxID, status])
@@ -300,7 +301,7 @@ extension SQLiteStore {
             let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
             return try Row.fetchAll(
                 db,
-                sql: """
+                cached: """
                     SELECT o.*, c.reference FROM outbox o LEFT JOIN cases c ON c.id = o.case_id \(filter)
                     ORDER BY o.priority, o.id LIMIT ?
                     """, arguments: StatementArguments(arguments)
@@ -316,7 +317,7 @@ extension SQLiteStore {
     /// Delivery statuses of SMS sent, oldest first (tests and the operator API).
     public func outboundMessageStatuses() async throws -> [(gatewayMessageID: String?, status: String)] {
         try await pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT gateway_message_id, status FROM outbound_messages ORDER BY id").map {
+            try Row.fetchAll(db, cached: "SELECT gateway_message_id, status FROM outbound_messages ORDER BY id").map {
                 ($0["gateway_message_id"], $0["status"])
             }
         }

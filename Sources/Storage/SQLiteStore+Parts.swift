@@ -12,13 +12,13 @@ extension SQLiteStore {
                 // A part's own id is remembered like a message's, so a retry after the set
                 // was processed cannot start a new, partial set.
                 try db.execute(
-                    sql: "INSERT OR IGNORE INTO inbound_ids (gateway_id, message_id, received_at) VALUES (?, ?, ?)",
+                    cached: "INSERT OR IGNORE INTO inbound_ids (gateway_id, message_id, received_at) VALUES (?, ?, ?)",
                     arguments: [part.gatewayID, "part:" + part.messageID, now])
                 if db.changesCount == 0 { return nil }
             }
             let key = sealer.lookupKey(for: part.phone)
             try db.execute(
-                sql: """
+                cached: """
                     INSERT OR IGNORE INTO message_parts
                       (gateway_id, phone_key, phone_sealed, reference, total, part, message_id, to_number, text_sealed, received_at)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -41,7 +41,7 @@ extension SQLiteStore {
         return try await pool.read { db -> [PartSet] in
             let keys = try Row.fetchAll(
                 db,
-                sql: """
+                cached: """
                     SELECT gateway_id, phone_key, reference, total FROM message_parts
                     GROUP BY gateway_id, phone_key, reference, total HAVING MIN(received_at) < ?
                     ORDER BY MIN(received_at) LIMIT 100
@@ -69,7 +69,7 @@ extension SQLiteStore {
     ) throws -> PartSet? {
         let rows = try Row.fetchAll(
             db,
-            sql: """
+            cached: """
                 SELECT id, part, message_id, to_number, phone_sealed, text_sealed, received_at FROM message_parts
                 WHERE gateway_id = ? AND phone_key = ? AND reference = ? AND total = ? ORDER BY part
                 """, arguments: [gatewayID, phoneKey, reference, total])

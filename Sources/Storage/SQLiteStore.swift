@@ -24,9 +24,9 @@ public final class SQLiteStore: Store {
         config.foreignKeysEnabled = true
         config.busyMode = .timeout(5)
         config.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA synchronous = FULL")
+            try db.execute(cached: "PRAGMA synchronous = FULL")
             // Deleted and replaced personal data is overwritten, not left in free pages.
-            try db.execute(sql: "PRAGMA secure_delete = ON")
+            try db.execute(cached: "PRAGMA secure_delete = ON")
         }
         pool = try DatabasePool(path: path, configuration: config)
         self.sealer = sealer
@@ -48,18 +48,21 @@ public final class SQLiteStore: Store {
     ) async throws -> TurnResult {
         let sealer = self.sealer
         let acknowledgement = self.acknowledgement
+        // Worked out before the single writer is asked for: nothing in them needs the database.
+        let personKey = sealer.lookupKey(for: turn.phone)
+        let stamp = turn.receivedAt.databaseValue
         return try await write { db in
             if let messageID = turn.messageID {
                 if let window = turn.duplicateWindow {
                     try db.execute(
-                        sql: """
+                        cached: """
                             INSERT INTO inbound_ids (gateway_id, message_id, received_at) VALUES (?, ?, ?)
                             ON CONFLICT (gateway_id, message_id) DO UPDATE SET received_at = excluded.received_at
                             WHERE inbound_ids.received_at < ?
                             """, arguments: [turn.gatewayID, messageID, turn.receivedAt, turn.receivedAt.addingTimeInterval(-window)])
                 } else {
                     try db.execute(
-                        sql: "INSERT OR IGNORE INTO inbound_ids (gateway_id, message_id, received_at) VALUES (?, ?, ?)",
+                        cached: "INSERT OR IGNORE INTO inbound_ids (gateway_id, message_id, received_at) VALUES (?, ?, ?)",
                         arguments: [turn.gatewayID, messageID, turn.receivedAt])
                 }
                 if db.changesCount == 0 {
@@ -72,7 +75,7 @@ public final class SQLiteStore: Store {
             case .ussd:
                 existing = try Row.fetchOne(
                     db,
-                    sql: """
+                    cached: """
                         SELECT id, state_sealed, processed_sealed, last_reply_sealed, last_reply_continues
                         FROM sessions WHERE gateway_id = ? AND external_id = ?
                         """, arguments: [turn.gatewayID, turn.externalSessionID])
@@ -80,11 +83,11 @@ public final class SQLiteStore: Store {
                 // An SMS conversation is the person's active session on this gateway.
                 existing = try Row.fetchOne(
                     db,
-                    sql: """
+                    cached: """
                         SELECT id, state_sealed, processed_sealed, last_reply_sealed, last_reply_continues
                         FROM sessions WHERE gateway_id = ? AND channel = 'sms' AND phone_key = ? AND status = 'active'
                         ORDER BY updated_at DESC LIMIT 1
-                        """, arguments: [turn.gatewayID, sealer.lookupKey(for: turn.phone)])
+                        """, arguments: [turn.gatewayID, personKey])
             }
             var session: StoredSession? = nil
             if let row = existing {
@@ -99,7 +102,8 @@ public final class SQLiteStore: Store {
 
             var unfinished: UnfinishedReport? = nil
             if session == nil {
-                unfinished = try Self.takeUnfinished(for: turn, sealer: sealer, acknowledgement: acknowledgement, db: db)
+                unfinished = try Self.takeUnfinished(
+                    for: turn, personKey: personKey, sealer: sealer, acknowledgement: acknowledgement, db: db)
             }
             let decision = try decide(TurnContext(session: session, unfinished: unfinished))
             let stateSealed = try Self.sealState(decision.state, sealer)
@@ -108,26 +112,26 @@ public final class SQLiteStore: Store {
             if let session {
                 sessionID = session.id
                 try db.execute(
-                    sql: """
+                    cached: """
                         UPDATE sessions SET state_sealed = ?, processed_sealed = ?, last_reply_sealed = ?,
                           last_reply_continues = ?, updated_at = ?, status = ? WHERE id = ?
                         """,
                     arguments: [
                         stateSealed, try sealer.seal(turn.rawText), try sealer.seal(decision.reply.text),
-                        decision.reply.continues, now, decision.reply.continues ? "active" : "ended", sessionID,
+                        decision.reply.continues, stamp, decision.reply.continues ? "active" : "ended", sessionID,
                     ])
             } else {
                 try db.execute(
-                    sql: """
+                    cached: """
                         INSERT INTO sessions (gateway_id, channel, external_id, phone_sealed, phone_key, state_sealed,
                           processed_sealed, last_reply_sealed, last_reply_continues, status, created_at, updated_at)
                         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                         """,
                     arguments: [
                         turn.gatewayID, turn.channel.rawValue, turn.externalSessionID, try sealer.seal(turn.phone.value),
-                        sealer.lookupKey(for: turn.phone), stateSealed, try sealer.seal(turn.rawText),
+                        personKey, stateSealed, try sealer.seal(turn.rawText),
                         try sealer.seal(decision.reply.text), decision.reply.continues,
-                        decision.reply.continues ? "active" : "ended", now, now,
+                        decision.reply.continues ? "active" : "ended", stamp, stamp,
                     ])
                 sessionID = db.lastInsertedRowID
             }
@@ -136,23 +140,22 @@ public final class SQLiteStore: Store {
                 decision.effects, turn: turn, sessionID: sessionID, sealer: sealer, acknowledgement: acknowledgement, db: db)
 
             let seq =
-                try Int.fetchOne(db, sql: "SELECT COALESCE(MAX(seq), 0) FROM messages WHERE session_id = ?", arguments: [sessionID]) ?? 0
+                try Int.fetchOne(db, cached: "SELECT COALESCE(MAX(seq), 0) FROM messages WHERE session_id = ?", arguments: [sessionID]) ?? 0
             let caseID = try decision.state.report.flatMap {
-                try Int64.fetchOne(db, sql: "SELECT id FROM cases WHERE reference = ?", arguments: [$0.reference])
+                try Int64.fetchOne(db, cached: "SELECT id FROM cases WHERE reference = ?", arguments: [$0.reference])
             }
             try db.execute(
-                sql: """
+                cached: """
                     INSERT INTO messages (session_id, direction, seq, body_sealed, created_at, case_id)
                     VALUES (?, 'in', ?, ?, ?, ?), (?, 'out', ?, ?, ?, ?)
                     """,
                 arguments: [
-                    sessionID, seq + 1, try sealer.seal(decision.inboundText), now, caseID,
-                    sessionID, seq + 2, try sealer.seal(decision.reply.text), now, caseID,
+                    sessionID, seq + 1, try sealer.seal(decision.inboundText), stamp, caseID,
+                    sessionID, seq + 2, try sealer.seal(decision.reply.text), stamp, caseID,
                 ])
-            let personKey = sealer.lookupKey(for: turn.phone)
             if session == nil && !decision.optOut {
                 // A new conversation is the person writing again: texts may go to them again.
-                try db.execute(sql: "DELETE FROM opt_outs WHERE phone_key = ?", arguments: [personKey])
+                try db.execute(cached: "DELETE FROM opt_outs WHERE phone_key = ?", arguments: [personKey])
             }
             for message in decision.messages {
                 try Self.queueSMS(
@@ -160,7 +163,7 @@ public final class SQLiteStore: Store {
             }
             if decision.optOut {
                 try db.execute(
-                    sql: "INSERT OR REPLACE INTO opt_outs (phone_key, at) VALUES (?, ?)", arguments: [personKey, now])
+                    cached: "INSERT OR REPLACE INTO opt_outs (phone_key, at) VALUES (?, ?)", arguments: [personKey, stamp])
             }
             return TurnResult(reply: decision.reply, replayed: false)
         }
@@ -176,7 +179,7 @@ public final class SQLiteStore: Store {
             case .openCase(let reference):
                 do {
                     try db.execute(
-                        sql: """
+                        cached: """
                             INSERT INTO cases (reference, session_id, gateway_id, channel, priority, status, language,
                               answers_sealed, created_at, updated_at)
                             VALUES (?, ?, ?, ?, 'none', 'open', '', ?, ?, ?)
@@ -189,14 +192,14 @@ public final class SQLiteStore: Store {
             case .saveCase(let snapshot):
                 let draft = snapshot.draft
                 let previous = try Row.fetchOne(
-                    db, sql: "SELECT priority, status, reasons FROM cases WHERE reference = ?", arguments: [draft.reference])
+                    db, cached: "SELECT priority, status, reasons FROM cases WHERE reference = ?", arguments: [draft.reference])
                 let answers = String(decoding: try JSONEncoder.sorted.encode(snapshot.answers), as: UTF8.self)
                 // Flags ("sent from a blocked number") stay with the case whatever later turns say.
                 let kept = (previous?["reasons"] as String?).flatMap { try? JSONDecoder().decode([String].self, from: Data($0.utf8)) } ?? []
                 var reasons = draft.reasons
                 for flag in kept + turn.flags where flag.hasPrefix("flagged:") && !reasons.contains(flag) { reasons.append(flag) }
                 try db.execute(
-                    sql: """
+                    cached: """
                         UPDATE cases SET category = ?, priority = ?, reasons = ?, status = ?, language = ?, answers_sealed = ?,
                           updated_at = ? WHERE reference = ?
                         """,
@@ -218,7 +221,7 @@ public final class SQLiteStore: Store {
                     db, reference: reference, priority: priority, reasons: reasons + turn.flags, at: now, acknowledgement: acknowledgement)
                 for flag in turn.flags { try addEvent(db, reference: reference, at: now, kind: "flagged", detail: flag) }
             case .endSession:
-                try db.execute(sql: "UPDATE sessions SET status = 'ended' WHERE id = ?", arguments: [sessionID])
+                try db.execute(cached: "UPDATE sessions SET status = 'ended' WHERE id = ?", arguments: [sessionID])
             }
         }
     }
@@ -226,15 +229,15 @@ public final class SQLiteStore: Store {
     /// The person's most recent unfinished report within the resume window, from another
     /// session, which is marked superseded so the report is offered once, by this session.
     private static func takeUnfinished(
-        for turn: InboundTurn, sealer: any PersonalDataSealer, acknowledgement: AcknowledgementPolicy, db: Database
+        for turn: InboundTurn, personKey: String, sealer: any PersonalDataSealer, acknowledgement: AcknowledgementPolicy, db: Database
     ) throws -> UnfinishedReport? {
         let rows = try Row.fetchAll(
             db,
-            sql: """
+            cached: """
                 SELECT id, state_sealed FROM sessions
                 WHERE phone_key = ? AND updated_at > ? AND status != 'superseded'
                 ORDER BY updated_at DESC LIMIT 5
-                """, arguments: [sealer.lookupKey(for: turn.phone), turn.receivedAt.addingTimeInterval(-turn.resumeWindow)])
+                """, arguments: [personKey, turn.receivedAt.addingTimeInterval(-turn.resumeWindow)])
         for row in rows {
             let state = try openState(row, sealer)
             guard state.unfinishedReport != nil else { continue }
@@ -272,7 +275,7 @@ public final class SQLiteStore: Store {
             if escalate { report.escalatedAt = report.priority }
             state.report = report
             try db.execute(
-                sql: "UPDATE cases SET status = 'incomplete', updated_at = ? WHERE reference = ?", arguments: [at, report.reference])
+                cached: "UPDATE cases SET status = 'incomplete', updated_at = ? WHERE reference = ?", arguments: [at, report.reference])
             try addEvent(db, reference: report.reference, at: at, kind: "status", detail: "incomplete (session \(status))")
             if escalate {
                 try queueEscalation(
@@ -281,7 +284,7 @@ public final class SQLiteStore: Store {
             }
         }
         try db.execute(
-            sql: "UPDATE sessions SET status = ?, state_sealed = ?, updated_at = ? WHERE id = ?",
+            cached: "UPDATE sessions SET status = ?, state_sealed = ?, updated_at = ? WHERE id = ?",
             arguments: [status, try sealState(state, sealer), at, id])
         return state
     }
@@ -292,7 +295,7 @@ public final class SQLiteStore: Store {
         let payload = String(
             decoding: try JSONEncoder.sorted.encode(["reference": reference, "reasons": reasons.joined(separator: "; ")]), as: UTF8.self)
         try db.execute(
-            sql: """
+            cached: """
                 INSERT INTO outbox (kind, case_id, priority, payload, status, due_at, created_at)
                 VALUES ('escalation', (SELECT id FROM cases WHERE reference = ?), ?, ?, 'pending', ?, ?)
                 """, arguments: [reference, priority.rawValue, payload, now, now])
@@ -302,7 +305,7 @@ public final class SQLiteStore: Store {
 
     static func addEvent(_ db: Database, reference: String, at: Date, kind: String, detail: String, actor: String? = nil) throws {
         try db.execute(
-            sql: "INSERT INTO case_events (case_id, at, kind, detail, actor) SELECT id, ?, ?, ?, ? FROM cases WHERE reference = ?",
+            cached: "INSERT INTO case_events (case_id, at, kind, detail, actor) SELECT id, ?, ?, ?, ? FROM cases WHERE reference = ?",
             arguments: [at, kind, detail, actor, reference])
     }
 
@@ -312,7 +315,7 @@ public final class SQLiteStore: Store {
         try await write { db in
             guard
                 let row = try Row.fetchOne(
-                    db, sql: "SELECT id, state_sealed FROM sessions WHERE gateway_id = ? AND external_id = ? AND status = 'active'",
+                    db, cached: "SELECT id, state_sealed FROM sessions WHERE gateway_id = ? AND external_id = ? AND status = 'active'",
                     arguments: [gatewayID, externalSessionID])
             else { return }
             try Self.close(
@@ -327,7 +330,7 @@ public final class SQLiteStore: Store {
         return try await write { db in
             let rows = try Row.fetchAll(
                 db,
-                sql: """
+                cached: """
                     SELECT id, state_sealed FROM sessions WHERE status = 'active'
                       AND ((channel = 'ussd' AND updated_at < ?) OR (channel = 'sms' AND updated_at < ?))
                     """, arguments: [now.addingTimeInterval(-ussdIdle), now.addingTimeInterval(-smsIdle)])
@@ -342,7 +345,7 @@ public final class SQLiteStore: Store {
 
     public func checkWritable() async throws {
         try await write { db in
-            try db.execute(sql: "INSERT OR REPLACE INTO readiness (id, checked_at) VALUES (1, ?)", arguments: [Date()])
+            try db.execute(cached: "INSERT OR REPLACE INTO readiness (id, checked_at) VALUES (1, ?)", arguments: [Date()])
         }
     }
 
@@ -352,7 +355,7 @@ public final class SQLiteStore: Store {
             guard
                 let row = try Row.fetchOne(
                     db,
-                    sql: """
+                    cached: """
                         SELECT c.*, s.phone_sealed FROM cases c LEFT JOIN sessions s ON s.id = c.session_id
                         WHERE c.reference = ?
                         """, arguments: [reference])
@@ -373,7 +376,7 @@ public final class SQLiteStore: Store {
         try await pool.read { db -> [OutboxItem] in
             try Row.fetchAll(
                 db,
-                sql: """
+                cached: """
                     SELECT o.id, o.kind, c.reference, o.priority, o.status FROM outbox o
                     LEFT JOIN cases c ON c.id = o.case_id \(kind == nil ? "" : "WHERE o.kind = ?") ORDER BY o.id
                     """, arguments: StatementArguments(kind.map { [$0] } ?? [])
@@ -386,7 +389,7 @@ public final class SQLiteStore: Store {
     }
 
     public func messageCount() async throws -> Int {
-        try await pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM messages") ?? 0 }
+        try await pool.read { db in try Int.fetchOne(db, cached: "SELECT COUNT(*) FROM messages") ?? 0 }
     }
 
     public func close() async throws {
