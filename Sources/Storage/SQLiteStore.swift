@@ -29,6 +29,10 @@ public final class SQLiteStore: Store {
             try db.execute(cached: "PRAGMA secure_delete = ON")
         }
         pool = try DatabasePool(path: path, configuration: config)
+        // Set again on the writer: opening the pool switches it to WAL and, with that, to
+        // `synchronous = NORMAL`, under which a commit is not fsynced and a power cut could
+        // lose turns already answered 200.
+        try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
         self.sealer = sealer
         self.groupCommit = groupCommit ? GroupCommit(pool: pool) : nil
         try Migrations.migrator.migrate(pool)

@@ -35,6 +35,13 @@ struct GroupCommitTests {
         try await store.pool.read { db in Set(try String.fetchAll(db, sql: "SELECT label FROM parent")) }
     }
 
+    @Test("the writer commits with synchronous = FULL, so every commit is fsynced before it returns")
+    func writerSyncsEveryCommit() async throws {
+        let store = try await openStore()
+        let level = try await store.write { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") }
+        #expect(level == 2)  // FULL; WAL mode's NORMAL (1) syncs only at checkpoints
+    }
+
     @Test("concurrent writes share commits and each caller gets back its own row")
     func sharedCommits() async throws {
         let store = try await openStore()
