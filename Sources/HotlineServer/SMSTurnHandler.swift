@@ -34,8 +34,9 @@ struct SMSTurnHandler: Sendable {
         let limited = status.recentMessages >= service.abuse.maxMessagesPerHour
         var flags: [String] = []
         if status.blocked || limited {
-            // Urgent words always go through; everything else from this number waits.
-            let urgent = (engine.triage?.judge(text: sms.text).priority ?? .none) >= .p1
+            // Urgent words always go through, and so do the answers of an urgent conversation
+            // under way; everything else from this number waits.
+            let urgent = status.inUrgentConversation || (engine.triage?.judge(text: sms.text).priority ?? .none) >= .p1
             guard urgent else { return try await hold(sms, gateway: gateway, blocked: status.blocked, now: now) }
             flags.append(status.blocked ? "flagged: sent from a number operators blocked" : "flagged: sent over the hourly message limit")
         }

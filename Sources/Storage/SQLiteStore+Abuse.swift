@@ -14,7 +14,14 @@ extension SQLiteStore {
                         SELECT COUNT(*) FROM messages m JOIN sessions s ON s.id = m.session_id
                         WHERE s.phone_key = ? AND m.direction = 'in' AND m.created_at > ?
                         """, arguments: [key, since]) ?? 0
-            return ContactStatus(blocked: blocked, recentMessages: recent)
+            let urgent =
+                try Bool.fetchOne(
+                    db,
+                    cached: """
+                        SELECT 1 FROM sessions s JOIN cases c ON c.session_id = s.id
+                        WHERE s.phone_key = ? AND s.channel = 'sms' AND s.status = 'active' AND c.priority = 'P1' LIMIT 1
+                        """, arguments: [key]) == true
+            return ContactStatus(blocked: blocked, recentMessages: recent, inUrgentConversation: urgent)
         }
     }
 

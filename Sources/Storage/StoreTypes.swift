@@ -200,10 +200,14 @@ public struct ContactStatus: Sendable, Equatable {
     public var blocked: Bool
     /// Messages this number sent in the window asked about.
     public var recentMessages: Int
+    /// The number's SMS conversation in progress holds a P1 case: its answers (where, what)
+    /// are what operators need, so no limit holds them back.
+    public var inUrgentConversation: Bool
 
-    public init(blocked: Bool, recentMessages: Int) {
+    public init(blocked: Bool, recentMessages: Int, inUrgentConversation: Bool = false) {
         self.blocked = blocked
         self.recentMessages = recentMessages
+        self.inUrgentConversation = inUrgentConversation
     }
 }
 

@@ -77,7 +77,7 @@ struct SafeContactTests {
         }
     }
 
-    @Test("over the hourly limit: one gentle note, nothing processed, urgent words still go through")
+    @Test("over the hourly limit: one gentle note, nothing processed, urgent words and their follow-up answers still go through")
     func rateLimit() async throws {
         let config = try copyOfBundledConfig()
         defer { try? FileManager.default.removeItem(at: config.deletingLastPathComponent()) }
@@ -94,6 +94,13 @@ struct SafeContactTests {
             #expect(try await store.outbox(kind: "sms").count == replies + 1)  // the note, once
             #expect(try await sms.send("chu oi cuu em, bo dang danh em").status == .ok)
             #expect(try await store.outbox(kind: "escalation").map(\.priority) == [.p1])
+            // The urgent conversation asks where the child is: that answer is processed, not held.
+            let before = try await store.messageCount()
+            #expect(try await sms.send("Ha Long").status == .ok)
+            #expect(try await store.messageCount() == before + 2)
+            let reference = try #require(try await store.outbox(kind: "escalation").first?.caseReference)
+            let stored = try #require(try await store.findCase(reference: reference))
+            #expect(stored.answers["location"] == "Ha Long")
         }
     }
 }
