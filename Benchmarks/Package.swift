@@ -13,6 +13,8 @@ let package = Package(
     dependencies: [
         .package(path: ".."),
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
+        // The same Hummingbird as the service, for BareServer (the ceiling in scripts/load.sh).
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
     ],
     targets: [
         .executableTarget(
@@ -25,7 +27,11 @@ let package = Package(
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
         .executableTarget(
-            name: "TextProfile", dependencies: [.product(name: "HotlineCore", package: root)], path: "Benchmarks/TextProfile"),
+            name: "TextProfile", dependencies: [.product(name: "HotlineCore", package: root)], path: "TextProfile"),
+        // A bare Hummingbird route returning a constant: what this machine serves with no work
+        // behind the route. scripts/load.sh runs it after the service, with the same wrk load.
+        .executableTarget(
+            name: "BareServer", dependencies: [.product(name: "Hummingbird", package: "hummingbird")], path: "BareServer"),
     ],
     swiftLanguageModes: [.v6]
 )

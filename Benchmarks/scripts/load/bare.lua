@@ -1,0 +1,26 @@
+-- The ceiling: the same wrk load against BareServer (a bare Hummingbird route returning a
+-- constant). Each request is a POST of a form the size of an Africa's Talking USSD hit, so
+-- the server reads as many bytes as the hotline does; nothing else is done with it.
+
+COUNTERS = { "ok", "non200" }
+ok, non200 = 0, 0
+
+local here = debug.getinfo(1, "S").source:match("^@(.*/)") or "./"
+dofile(here .. "report.lua")
+
+local body = "sessionId=ATUid_1700000000_01_123456&serviceCode=%2A384%2A1769%23"
+    .. "&phoneNumber=%2B84901123456&networkCode=45204&text=1%2A2%2A1%2A2%2AHa%20Long"
+local prepared = wrk.format("POST", "/", { ["Content-Type"] = "application/x-www-form-urlencoded" }, body)
+
+function request()
+    return prepared
+end
+
+function response(status, headers, reply)
+    if status == 200 then
+        ok = ok + 1
+    else
+        non200 = non200 + 1
+        keep_sample("bare", status, reply)
+    end
+end
