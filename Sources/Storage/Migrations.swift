@@ -174,6 +174,11 @@ enum Migrations {
                 t.add(column: "purged_at", .datetime)
             }
         }
+        migrator.registerMigration("v6 idle sessions index") { db in
+            // The expiry sweep looks for active sessions idle past a time every 30 s; without
+            // this it read every session, holding the single writer, on a large database.
+            try db.create(index: "sessions_by_status_and_age", on: "sessions", columns: ["status", "updated_at"])
+        }
         return migrator
     }
 }

@@ -40,37 +40,59 @@ extension SQLiteStore {
     /// Re-seals up to `batch` rows per table that are not sealed with the current key (older
     /// keys, or plaintext from before encryption), recomputing the number's keyed hash. Short
     /// transactions, so the service keeps answering; returns how many rows changed.
+    ///
+    /// Stale rows are looked for with a read, outside the single writer, and a database
+    /// found clean under a key is not looked through again until the key changes: new rows
+    /// are always sealed with the current key, and on millions of rows each look is seconds.
     public func resealBatch(currentKeyID: String, batch: Int = 200) async throws -> Int {
+        if cleanUnderKey.withLock({ $0 }) == currentKeyID { return 0 }
         let sealer = self.sealer
         let prefix = Data([1, UInt8(currentKeyID.utf8.count)] + Array(currentKeyID.utf8))
         var changed = 0
         // Outcomes written in plain text before v5: sealed, and their copies in the case's
         // history and the audit trail blanked.
-        changed += try await write { db -> Int in
-            let rows = try Row.fetchAll(db, sql: "SELECT id, outcome FROM cases WHERE outcome IS NOT NULL LIMIT \(batch)")
-            for row in rows {
-                let id: Int64 = row["id"]
-                try db.execute(
-                    sql: "UPDATE cases SET outcome_sealed = ?, outcome = NULL WHERE id = ?",
-                    arguments: [try sealer.seal(row["outcome"]), id])
-                try db.execute(
-                    sql: """
-                        UPDATE case_events SET note_sealed = ?, detail = '' WHERE case_id = ? AND kind = 'resolved' AND note_sealed IS NULL
-                        """, arguments: [try sealer.seal(row["outcome"]), id])
-                try db.execute(
-                    sql: """
-                        UPDATE audit SET detail = '' WHERE action = 'resolve'
-                          AND case_reference = (SELECT reference FROM cases WHERE id = ?)
-                        """, arguments: [id])
+        let plainOutcomes = try await pool.read { db in
+            try Int64.fetchAll(db, sql: "SELECT id FROM cases WHERE outcome IS NOT NULL LIMIT \(batch)")
+        }
+        if !plainOutcomes.isEmpty {
+            changed += try await write { db -> Int in
+                let rows = try Row.fetchAll(
+                    db,
+                    sql: "SELECT id, outcome FROM cases WHERE outcome IS NOT NULL AND id IN (\(Self.placeholders(plainOutcomes.count)))",
+                    arguments: StatementArguments(plainOutcomes))
+                for row in rows {
+                    let id: Int64 = row["id"]
+                    try db.execute(
+                        sql: "UPDATE cases SET outcome_sealed = ?, outcome = NULL WHERE id = ?",
+                        arguments: [try sealer.seal(row["outcome"]), id])
+                    try db.execute(
+                        sql: """
+                            UPDATE case_events SET note_sealed = ?, detail = '' WHERE case_id = ? AND kind = 'resolved' AND note_sealed IS NULL
+                            """, arguments: [try sealer.seal(row["outcome"]), id])
+                    try db.execute(
+                        sql: """
+                            UPDATE audit SET detail = '' WHERE action = 'resolve'
+                              AND case_reference = (SELECT reference FROM cases WHERE id = ?)
+                            """, arguments: [id])
+                }
+                return rows.count
             }
-            return rows.count
         }
         for (table, columns, phoneKey) in Self.sealedColumns {
             let stale = columns.map { "(\($0) IS NOT NULL AND substr(\($0), 1, \(prefix.count)) != ?)" }.joined(separator: " OR ")
+            let prefixes = Array(repeating: prefix, count: columns.count)
+            let ids = try await pool.read { db in
+                try Int64.fetchAll(
+                    db, sql: "SELECT id FROM \(table) WHERE \(stale) LIMIT \(batch)", arguments: StatementArguments(prefixes))
+            }
+            guard !ids.isEmpty else { continue }
             changed += try await write { db -> Int in
+                // Read again inside the writer: a turn may have re-sealed a row since.
                 let rows = try Row.fetchAll(
-                    db, sql: "SELECT id, \(columns.joined(separator: ", ")) FROM \(table) WHERE \(stale) LIMIT \(batch)",
-                    arguments: StatementArguments(Array(repeating: prefix, count: columns.count)))
+                    db,
+                    sql:
+                        "SELECT id, \(columns.joined(separator: ", ")) FROM \(table) WHERE id IN (\(Self.placeholders(ids.count))) AND (\(stale))",
+                    arguments: StatementArguments(ids) + StatementArguments(prefixes))
                 for row in rows {
                     var assignments: [String] = []
                     var values: [(any DatabaseValueConvertible)?] = []
@@ -92,6 +114,17 @@ extension SQLiteStore {
                 return rows.count
             }
         }
+        if changed == 0 {
+            cleanUnderKey.withLock { $0 = currentKeyID }
+        } else {
+            // Old sealed or plain bytes stay in the main file's pages until a checkpoint copies
+            // the re-sealed pages over them.
+            try await pool.writeWithoutTransaction { db in _ = try db.checkpoint(.passive) }
+        }
         return changed
+    }
+
+    static func placeholders(_ count: Int) -> String {
+        Array(repeating: "?", count: count).joined(separator: ",")
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import HotlineCore
+import Synchronization
 
 /// The embedded default store: one SQLite file in WAL mode, every turn one transaction,
 /// `synchronous = FULL` so a commit is on disk before the gateway hears 200.
@@ -10,6 +11,8 @@ public final class SQLiteStore: Store {
     let acknowledgement: AcknowledgementPolicy
     /// Nil when each write commits on its own (`groupCommit: false`, for comparison).
     let groupCommit: GroupCommit?
+    /// The data key every sealed row was last found sealed with (see `resealBatch`).
+    let cleanUnderKey = Mutex<String?>(nil)
 
     /// Opens (creating the folder and file when needed) and migrates the database at `path`.
     /// With `groupCommit`, concurrent writes share commits (see `GroupCommit`).
@@ -331,21 +334,32 @@ public final class SQLiteStore: Store {
     public func expireIdleSessions(now: Date, ussdIdle: TimeInterval, smsIdle: TimeInterval) async throws -> Int {
         let sealer = self.sealer
         let acknowledgement = self.acknowledgement
-        return try await write { db in
-            let rows = try Row.fetchAll(
-                db,
-                cached: """
-                    SELECT id, state_sealed FROM sessions WHERE status = 'active'
-                      AND ((channel = 'ussd' AND updated_at < ?) OR (channel = 'sms' AND updated_at < ?))
-                    """, arguments: [now.addingTimeInterval(-ussdIdle), now.addingTimeInterval(-smsIdle)])
-            for row in rows {
-                try Self.close(
-                    session: row["id"], state: try Self.openState(row, sealer), status: "expired", at: now, sealer: sealer,
-                    acknowledgement: acknowledgement, db: db)
+        var expired = 0
+        // In batches: a crowd of sessions idle at once (a campaign's replies, 180 s later)
+        // must not hold the single writer, and every request behind it, for seconds.
+        while true {
+            let count = try await write { db in
+                let rows = try Row.fetchAll(
+                    db,
+                    cached: """
+                        SELECT id, state_sealed FROM sessions WHERE status = 'active'
+                          AND ((channel = 'ussd' AND updated_at < ?) OR (channel = 'sms' AND updated_at < ?))
+                        LIMIT ?
+                        """, arguments: [now.addingTimeInterval(-ussdIdle), now.addingTimeInterval(-smsIdle), Self.sweepBatch])
+                for row in rows {
+                    try Self.close(
+                        session: row["id"], state: try Self.openState(row, sealer), status: "expired", at: now, sealer: sealer,
+                        acknowledgement: acknowledgement, db: db)
+                }
+                return rows.count
             }
-            return rows.count
+            expired += count
+            if count < Self.sweepBatch { return expired }
         }
     }
+
+    /// Rows a maintenance transaction handles at most.
+    static let sweepBatch = 200
 
     public func checkWritable() async throws {
         try await write { db in
@@ -397,6 +411,10 @@ public final class SQLiteStore: Store {
     }
 
     public func close() async throws {
+        // Copies the WAL into the database file and empties it: the last connection to close
+        // may be a read-only one, which cannot, and pages replaced by re-sealing would then
+        // keep their old bytes in the main file until the next start.
+        try await pool.writeWithoutTransaction { db in try db.checkpoint(.truncate) }
         try pool.close()
     }
 }
