@@ -12,7 +12,7 @@ public final class SQLiteStore: Store {
     /// Nil when each write commits on its own (`groupCommit: false`, for comparison).
     let groupCommit: GroupCommit?
     /// The data key every sealed row was last found sealed with (see `resealBatch`).
-    let cleanUnderKey = Mutex<String?>(nil)
+    let cleanUnderKey = CleanKey()
 
     /// Opens (creating the folder and file when needed) and migrates the database at `path`.
     /// With `groupCommit`, concurrent writes share commits (see `GroupCommit`).
@@ -426,4 +426,10 @@ extension JSONEncoder {
         encoder.outputFormatting = [.sortedKeys]
         return encoder
     }
+}
+
+/// Holds the key id a clean database was found sealed with.
+final class CleanKey: Sendable {
+    private let value = Mutex<String?>(nil)
+    func withLock<R>(_ body: (inout String?) -> R) -> R { value.withLock { body(&$0) } }
 }
