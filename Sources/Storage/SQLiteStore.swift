@@ -414,7 +414,8 @@ public final class SQLiteStore: Store {
         // Copies the WAL into the database file and empties it: the last connection to close
         // may be a read-only one, which cannot, and pages replaced by re-sealing would then
         // keep their old bytes in the main file until the next start.
-        try await pool.writeWithoutTransaction { db in try db.checkpoint(.truncate) }
+        // Best effort: on a disk that has failed, closing must still go ahead.
+        _ = try? await pool.writeWithoutTransaction { db in try db.checkpoint(.truncate) }
         try pool.close()
     }
 }
