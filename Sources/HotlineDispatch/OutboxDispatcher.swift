@@ -76,6 +76,14 @@ public final class OutboxDispatcher: Service, Sendable {
                 "escalation webhook not configured: escalations wait in the outbox and the SMS ladder starts at once; set HOTLINE_ESCALATION_URL and \(config.webhook.secretEnv)"
             )
         }
+        do {
+            // An escalation a killed run was sending goes again now (111 dedupes it by its
+            // Idempotency-Key), not two minutes later when its lease would have run out.
+            let released = try await store.releaseClaims(at: now())
+            if released > 0 { logger.notice("outbox rows a previous run was sending are due again", metadata: ["rows": "\(released)"]) }
+        } catch {
+            logger.error("could not release a previous run's outbox claims", metadata: ["error": "\(String(describing: type(of: error)))"])
+        }
         await withGracefulShutdownHandler {
             while !stopping.withLock({ $0 }) && !Task.isCancelled {
                 do {

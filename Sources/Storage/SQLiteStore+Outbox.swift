@@ -38,6 +38,13 @@ extension SQLiteStore {
                 """, arguments: [priority.rawValue, now.addingTimeInterval(deadline), now, reference])
     }
 
+    public func releaseClaims(at now: Date) async throws -> Int {
+        try await write { db in
+            try db.execute(cached: "UPDATE outbox SET claimed_until = ? WHERE status = 'sending'", arguments: [now.addingTimeInterval(-1)])
+            return db.changesCount
+        }
+    }
+
     public func claimDueOutbox(now: Date, limit: Int, lease: TimeInterval) async throws -> [ClaimedOutbox] {
         let sealer = self.sealer
         return try await write { db -> [ClaimedOutbox] in

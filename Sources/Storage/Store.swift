@@ -33,6 +33,9 @@ public protocol Store: Sendable {
 
     /// Claims up to `limit` due rows, most urgent first, for `lease` seconds.
     func claimDueOutbox(now: Date, limit: Int, lease: TimeInterval) async throws -> [ClaimedOutbox]
+    /// Makes rows a previous run was still sending due now, instead of when their lease ends:
+    /// one service owns the embedded database, so at its start nobody else is sending them.
+    func releaseClaims(at now: Date) async throws -> Int
     func keepEscalationBody(outboxID: Int64, body: String) async throws
     func settleOutbox(_ item: ClaimedOutbox, outcome: OutboxOutcome, at: Date) async throws
     func alertNow(reference: String, reason: String, at: Date) async throws
