@@ -73,8 +73,11 @@ public final class SQLiteStore: Store {
                         arguments: [turn.gatewayID, messageID, turn.receivedAt])
                 }
                 if db.changesCount == 0 {
-                    // Seen before: the reply was queued then; nothing is processed or sent again.
-                    return TurnResult(reply: StoredReply(text: "", continues: true), replayed: true)
+                    // Seen before: nothing is processed or queued again. A gateway that takes
+                    // the reply in the response retries only when it did not get it, so the
+                    // reply is given again when this text is still the conversation's last.
+                    let reply = try Self.lastReply(to: turn, personKey: personKey, sealer: sealer, db: db)
+                    return TurnResult(reply: StoredReply(text: reply ?? "", continues: true), replayed: true)
                 }
             }
             let existing: Row?
@@ -231,6 +234,24 @@ public final class SQLiteStore: Store {
                 try db.execute(cached: "UPDATE sessions SET status = 'ended' WHERE id = ?", arguments: [sessionID])
             }
         }
+    }
+
+    /// The reply the person's active SMS conversation last gave, when `turn`'s text is the
+    /// one it answered.
+    private static func lastReply(to turn: InboundTurn, personKey: String, sealer: any PersonalDataSealer, db: Database) throws
+        -> String?
+    {
+        guard turn.channel == .sms,
+            let row = try Row.fetchOne(
+                db,
+                cached: """
+                    SELECT processed_sealed, last_reply_sealed FROM sessions
+                    WHERE gateway_id = ? AND channel = 'sms' AND phone_key = ? AND status != 'superseded'
+                    ORDER BY updated_at DESC LIMIT 1
+                    """, arguments: [turn.gatewayID, personKey]),
+            try sealer.open(row["processed_sealed"]) == turn.rawText
+        else { return nil }
+        return try sealer.open(row["last_reply_sealed"])
     }
 
     /// The person's most recent unfinished report within the resume window, from another

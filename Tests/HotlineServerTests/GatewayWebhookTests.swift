@@ -382,7 +382,8 @@ struct EverySMSGatewayTests {
             inResponse: false),
     ]
 
-    @Test("the menu comes back once, and a retry of the same message changes nothing", arguments: cases)
+    @Test(
+        "the menu comes back (again to a retry, where the reply is the response) and a retry changes nothing", arguments: cases)
     func firstText(_ c: Case) async throws {
         let config = try bundledConfigWithoutAuth()
         defer { try? FileManager.default.removeItem(at: config.deletingLastPathComponent()) }
@@ -394,7 +395,8 @@ struct EverySMSGatewayTests {
                 let response = try await client.execute(uri: uri, method: c.method, headers: headers, body: ByteBuffer(string: c.body))
                 #expect(response.status == .ok, "\(c.gateway): \(String(buffer: response.body))")
                 let answer = String(buffer: response.body)
-                #expect(answer.contains("Duong day bao ve tre em") == (c.inResponse && attempt == 1), "\(c.gateway) answer: \(answer)")
+                // A gateway that reads the reply from the response retries only when it got none.
+                #expect(answer.contains("Duong day bao ve tre em") == c.inResponse, "\(c.gateway) attempt \(attempt) answer: \(answer)")
                 #expect(try await store.messageCount() == 2)
                 let queued = try await store.outbox(kind: "sms")
                 #expect(queued.count == (c.inResponse ? 0 : 1))
