@@ -1,3 +1,5 @@
+import HotlineCore
+
 /// Fields of an `application/x-www-form-urlencoded` body merged with the query string, as
 /// gateways post them. Names match case-insensitively; a body value wins over the query's.
 public struct FormFields: Sendable {
@@ -47,7 +49,7 @@ public struct FormFields: Sendable {
             if byte == UInt8(ascii: "+") {
                 out.append(UInt8(ascii: " "))
             } else if byte == UInt8(ascii: "%") {
-                guard i + 2 < raw.endIndex, let hi = hexValue(raw[i + 1]), let lo = hexValue(raw[i + 2]) else {
+                guard i + 2 < raw.endIndex, let hi = Hex.value(of: raw[i + 1]), let lo = Hex.value(of: raw[i + 2]) else {
                     throw GatewayError(status: 400, reason: "malformed percent-escape in the form body")
                 }
                 out.append(hi << 4 | lo)
@@ -58,14 +60,5 @@ public struct FormFields: Sendable {
             i += 1
         }
         return out
-    }
-
-    private static func hexValue(_ byte: UInt8) -> UInt8? {
-        switch byte {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
-        default: nil
-        }
     }
 }

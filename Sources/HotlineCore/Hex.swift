@@ -18,7 +18,7 @@ public enum Hex {
         var out: [UInt8] = []
         out.reserveCapacity(digits.count / 2)
         for i in stride(from: 0, to: digits.count, by: 2) {
-            guard let hi = value(digits[i]), let lo = value(digits[i + 1]) else { return nil }
+            guard let hi = value(of: digits[i]), let lo = value(of: digits[i + 1]) else { return nil }
             out.append(hi << 4 | lo)
         }
         return out
@@ -29,7 +29,8 @@ public enum Hex {
         nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") + nibble - 10
     }
 
-    private static func value(_ digit: UInt8) -> UInt8? {
+    /// What one hex digit (either case) stands for, or nil.
+    public static func value(of digit: UInt8) -> UInt8? {
         switch digit {
         case UInt8(ascii: "0")...UInt8(ascii: "9"): digit - UInt8(ascii: "0")
         case UInt8(ascii: "a")...UInt8(ascii: "f"): digit - UInt8(ascii: "a") + 10
