@@ -59,7 +59,7 @@ extension SQLiteStore {
         guard !set.rowIDs.isEmpty else { return }
         try await write { db in
             try db.execute(
-                sql: "DELETE FROM message_parts WHERE id IN (\(set.rowIDs.map { _ in "?" }.joined(separator: ",")))",
+                sql: "DELETE FROM message_parts WHERE id IN (\(Self.placeholders(set.rowIDs.count)))",
                 arguments: StatementArguments(set.rowIDs))
         }
     }
