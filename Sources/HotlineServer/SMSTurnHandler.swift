@@ -63,7 +63,7 @@ struct SMSTurnHandler: Sendable {
         return Outcome(processed: !result.replayed, syncReply: gateway.reply == .sync ? result.reply.text : "")
     }
 
-    /// Pure: what this message means for the conversation. Runs inside the write transaction.
+    /// Pure: what this message means for the conversation. May run more than once for one request (see `Store.recordTurn`).
     static func decide(
         session: StoredSession?, unfinished: UnfinishedReport?, sms: InboundSMS, gateway: GatewayConfig, engine: ConversationEngine,
         context: StepContext

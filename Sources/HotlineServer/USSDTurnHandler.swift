@@ -5,7 +5,7 @@ import Logging
 import Storage
 
 /// Turns one USSD hit into one committed turn: reads the new answer from the gateway's text,
-/// runs the engine inside the store's write transaction, renders the screen for the gateway's
+/// runs the engine against the session as stored, renders the screen for the gateway's
 /// encoding, and returns it only once everything is on disk.
 struct USSDTurnHandler: Sendable {
     let engine: ConversationEngine
@@ -37,7 +37,7 @@ struct USSDTurnHandler: Sendable {
         return result
     }
 
-    /// Pure: what this hit means for the session. Runs inside the write transaction.
+    /// Pure: what this hit means for the session. May run more than once for one request (see `Store.recordTurn`).
     static func decide(
         session: StoredSession?, unfinished: UnfinishedReport? = nil, text: String, cumulative: Bool = true, gateway: GatewayConfig,
         engine: ConversationEngine, service: ServiceConfig, context: StepContext

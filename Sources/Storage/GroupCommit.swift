@@ -34,12 +34,7 @@ final class GroupCommit: Sendable {
         let job = Job(
             run: { db in
                 do {
-                    var value: T?
-                    try db.inSavepoint {
-                        value = try work(db)
-                        return .commit
-                    }
-                    outcome.hold(.success(value!))
+                    outcome.hold(.success(try Self.inSavepoint(db) { try work(db) }))
                 } catch {
                     outcome.hold(.failure(error))
                 }
@@ -64,6 +59,25 @@ final class GroupCommit: Sendable {
             }
         }
         return try outcome.result()
+    }
+
+    /// Runs `work` so that, when it throws, what it wrote is undone and the rest of the batch is
+    /// not. The statements come from the connection's cache: GRDB's `inSavepoint` compiles
+    /// two statements for every job, which cost more than some jobs.
+    private static func inSavepoint<T>(_ db: Database, _ work: () throws -> T) throws -> T {
+        try db.execute(cached: "SAVEPOINT job")
+        let value: T
+        do {
+            value = try work()
+        } catch {
+            // Fails only when SQLite already rolled the whole transaction back (I/O, full
+            // disk), which `commit` notices before the next job.
+            try? db.execute(cached: "ROLLBACK TO SAVEPOINT job")
+            try? db.execute(cached: "RELEASE SAVEPOINT job")
+            throw error
+        }
+        try db.execute(cached: "RELEASE SAVEPOINT job")
+        return value
     }
 
     /// Runs a batch in one transaction; false when its commit failed.

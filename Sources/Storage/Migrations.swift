@@ -179,6 +179,14 @@ enum Migrations {
             // this it read every session, holding the single writer, on a large database.
             try db.create(index: "sessions_by_status_and_age", on: "sessions", columns: ["status", "updated_at"])
         }
+        migrator.registerMigration("v7 a person's sessions, a session's cases") { db in
+            // Every SMS looks up the person's active conversation, newest first: with only the
+            // v6 index SQLite walked all active sessions to find one number's, and the urgent-
+            // conversation check read every case, so each SMS cost more as the hotline grew.
+            try db.create(index: "sessions_by_person", on: "sessions", columns: ["phone_key", "updated_at"])
+            try db.drop(index: "sessions_on_phone_key")
+            try db.create(index: "cases_by_session", on: "cases", columns: ["session_id"])
+        }
         return migrator
     }
 }

@@ -6,24 +6,24 @@ extension SQLiteStore {
     public func contactStatus(_ phone: PhoneNumber, since: Date) async throws -> ContactStatus {
         let key = sealer.lookupKey(for: phone)
         return try await pool.read { db in
-            let blocked = try Bool.fetchOne(db, cached: "SELECT 1 FROM blocklist WHERE phone_key = ?", arguments: [key]) == true
-            let recent =
-                try Int.fetchOne(
-                    db,
-                    cached: """
-                        SELECT COUNT(*) FROM messages m JOIN sessions s ON s.id = m.session_id
-                        WHERE s.phone_key = ? AND m.direction = 'in' AND m.created_at > ?
-                        """, arguments: [key, since]) ?? 0
-            let urgent =
-                try Bool.fetchOne(
-                    db,
-                    cached: """
-                        SELECT 1 FROM sessions s JOIN cases c ON c.session_id = s.id
-                        WHERE s.phone_key = ? AND s.channel = 'sms' AND s.status = 'active' AND c.priority = 'P1' LIMIT 1
-                        """, arguments: [key]) == true
-            return ContactStatus(blocked: blocked, recentMessages: recent, inUrgentConversation: urgent)
+            ContactStatus(
+                blocked: try Bool.fetchOne(db, cached: Self.blockedSQL, arguments: [key]) == true,
+                recentMessages: try Int.fetchOne(db, cached: Self.recentMessagesSQL, arguments: [key, since]) ?? 0,
+                inUrgentConversation: try Bool.fetchOne(db, cached: Self.urgentConversationSQL, arguments: [key]) == true)
         }
     }
+
+    // Read for every SMS: each must search an index (a test reads their plans).
+    static let blockedSQL = "SELECT 1 FROM blocklist WHERE phone_key = ?"
+    static let recentMessagesSQL = """
+        SELECT COUNT(*) FROM messages m JOIN sessions s ON s.id = m.session_id
+        WHERE s.phone_key = ? AND m.direction = 'in' AND m.created_at > ?
+        """
+    static let urgentConversationSQL = """
+        SELECT 1 FROM sessions s
+        WHERE s.phone_key = ? AND s.channel = 'sms' AND s.status = 'active'
+          AND EXISTS (SELECT 1 FROM cases c WHERE c.session_id = s.id AND c.priority = 'P1') LIMIT 1
+        """
 
     public func block(_ phone: PhoneNumber, reason: String, actor: String, at now: Date) async throws -> BlockEntry {
         let key = sealer.lookupKey(for: phone)

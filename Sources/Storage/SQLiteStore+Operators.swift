@@ -25,7 +25,7 @@ extension SQLiteStore {
             arguments.append(max(1, min(filter.limit, 500)))
             let rows = try Row.fetchAll(
                 db,
-                sql: """
+                cached: """
                     SELECT c.*, s.phone_sealed FROM cases c LEFT JOIN sessions s ON s.id = c.session_id
                     \(conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND "))
                     ORDER BY CASE c.handling WHEN 'resolved' THEN 1 ELSE 0 END, c.priority, c.created_at DESC LIMIT ?
@@ -43,21 +43,21 @@ extension SQLiteStore {
         return try await write { db -> CaseDetail? in
             guard
                 let row = try Row.fetchOne(
-                    db, sql: "SELECT c.*, s.phone_sealed FROM cases c LEFT JOIN sessions s ON s.id = c.session_id WHERE c.reference = ?",
+                    db, cached: "SELECT c.*, s.phone_sealed FROM cases c LEFT JOIN sessions s ON s.id = c.session_id WHERE c.reference = ?",
                     arguments: [reference])
             else { return nil }
             let (summary, phone, answers) = try Self.summary(row, sealer: sealer)
             let caseID: Int64 = row["id"]
             let transcript = try Row.fetchAll(
                 db,
-                sql: """
+                cached: """
                     SELECT direction, body_sealed, created_at FROM messages
                     WHERE case_id = ? OR session_id = ? ORDER BY created_at, id
                     """, arguments: [caseID, row["session_id"] as Int64?]
             ).map { TranscriptLine(direction: $0["direction"], text: try sealer.open($0["body_sealed"]), at: $0["created_at"]) }
                 .filter { !$0.text.isEmpty }
             let events = try Row.fetchAll(
-                db, sql: "SELECT at, kind, detail, actor, note_sealed FROM case_events WHERE case_id = ? ORDER BY at, id",
+                db, cached: "SELECT at, kind, detail, actor, note_sealed FROM case_events WHERE case_id = ? ORDER BY at, id",
                 arguments: [caseID]
             ).map { event in
                 CaseEvent(
@@ -95,13 +95,14 @@ extension SQLiteStore {
     @discardableResult
     public func acknowledge(reference: String, actor: String, via: String, at now: Date) async throws -> Bool {
         try await write { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT id, acknowledged_at FROM cases WHERE reference = ?", arguments: [reference])
+            guard
+                let row = try Row.fetchOne(db, cached: "SELECT id, acknowledged_at FROM cases WHERE reference = ?", arguments: [reference])
             else {
                 throw OperatorActionError.notFound(reference)
             }
             guard (row["acknowledged_at"] as Date?) == nil else { return false }
             try db.execute(
-                sql: """
+                cached: """
                     UPDATE cases SET acknowledged_at = ?, acknowledged_by = ?,
                       handling = CASE handling WHEN 'new' THEN 'acknowledged' ELSE handling END WHERE id = ?
                     """, arguments: [now, actor, row["id"] as Int64])
@@ -117,7 +118,7 @@ extension SQLiteStore {
         try await write { db in
             guard
                 let row = try Row.fetchOne(
-                    db, sql: "SELECT id, claimed_by, handling FROM cases WHERE reference = ?", arguments: [reference])
+                    db, cached: "SELECT id, claimed_by, handling FROM cases WHERE reference = ?", arguments: [reference])
             else { throw OperatorActionError.notFound(reference) }
             if let owner = row["claimed_by"] as String?, owner != actor {
                 throw OperatorActionError.conflict("case \(reference) is claimed by \(owner)")
@@ -126,7 +127,7 @@ extension SQLiteStore {
                 throw OperatorActionError.conflict("case \(reference) is resolved")
             }
             try db.execute(
-                sql: """
+                cached: """
                     UPDATE cases SET claimed_by = ?, handling = 'claimed', acknowledged_at = COALESCE(acknowledged_at, ?),
                       acknowledged_by = COALESCE(acknowledged_by, ?) WHERE id = ?
                     """, arguments: [actor, now, actor, row["id"] as Int64])
@@ -139,11 +140,11 @@ extension SQLiteStore {
     public func addNote(reference: String, actor: String, text: String, at now: Date) async throws {
         let sealed = try sealer.seal(text)
         try await write { db in
-            guard let id = try Int64.fetchOne(db, sql: "SELECT id FROM cases WHERE reference = ?", arguments: [reference]) else {
+            guard let id = try Int64.fetchOne(db, cached: "SELECT id FROM cases WHERE reference = ?", arguments: [reference]) else {
                 throw OperatorActionError.notFound(reference)
             }
             try db.execute(
-                sql: "INSERT INTO case_events (case_id, at, kind, detail, actor, note_sealed) VALUES (?, ?, 'note', '', ?, ?)",
+                cached: "INSERT INTO case_events (case_id, at, kind, detail, actor, note_sealed) VALUES (?, ?, 'note', '', ?, ?)",
                 arguments: [id, now, actor, sealed])
             try Self.audit(db, actor: actor, action: "note", reference: reference, detail: "", at: now)
         }
@@ -152,20 +153,21 @@ extension SQLiteStore {
     public func resolve(reference: String, actor: String, outcome: String, at now: Date) async throws {
         let sealed = try sealer.seal(outcome)
         try await write { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT id, handling FROM cases WHERE reference = ?", arguments: [reference]) else {
+            guard let row = try Row.fetchOne(db, cached: "SELECT id, handling FROM cases WHERE reference = ?", arguments: [reference])
+            else {
                 throw OperatorActionError.notFound(reference)
             }
             if row["handling"] as String == Handling.resolved.rawValue {
                 throw OperatorActionError.conflict("case \(reference) is already resolved")
             }
             try db.execute(
-                sql: """
+                cached: """
                     UPDATE cases SET handling = 'resolved', outcome_sealed = ?, resolved_at = ?, acknowledged_at = COALESCE(acknowledged_at, ?),
                       acknowledged_by = COALESCE(acknowledged_by, ?) WHERE id = ?
                     """, arguments: [sealed, now, now, actor, row["id"] as Int64])
             try Self.stopLadder(db, caseID: row["id"], at: now)
             try db.execute(
-                sql: "INSERT INTO case_events (case_id, at, kind, detail, actor, note_sealed) VALUES (?, ?, 'resolved', '', ?, ?)",
+                cached: "INSERT INTO case_events (case_id, at, kind, detail, actor, note_sealed) VALUES (?, ?, 'resolved', '', ?, ?)",
                 arguments: [row["id"] as Int64, now, actor, sealed])
             try Self.audit(db, actor: actor, action: "resolve", reference: reference, detail: "", at: now)
         }
@@ -175,7 +177,8 @@ extension SQLiteStore {
     public func queueOperatorSMS(reference: String, message: OutboundSMS, actor: String, at now: Date) async throws {
         let sealer = self.sealer
         try await write { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT id, priority FROM cases WHERE reference = ?", arguments: [reference]) else {
+            guard let row = try Row.fetchOne(db, cached: "SELECT id, priority FROM cases WHERE reference = ?", arguments: [reference])
+            else {
                 throw OperatorActionError.notFound(reference)
             }
             if try Self.optedOut(db, phoneKey: sealer.lookupKey(for: message.to)) {
@@ -193,7 +196,7 @@ extension SQLiteStore {
     public func claimInboundMessage(gatewayID: String, messageID: String, at now: Date) async throws -> Bool {
         try await write { db in
             try db.execute(
-                sql: "INSERT OR IGNORE INTO inbound_ids (gateway_id, message_id, received_at) VALUES (?, ?, ?)",
+                cached: "INSERT OR IGNORE INTO inbound_ids (gateway_id, message_id, received_at) VALUES (?, ?, ?)",
                 arguments: [gatewayID, messageID, now])
             return db.changesCount > 0
         }
@@ -211,13 +214,14 @@ extension SQLiteStore {
     /// Someone has the case: pending acknowledgement deadlines are settled, alerting nobody.
     static func stopLadder(_ db: Database, caseID: Int64, at now: Date) throws {
         try db.execute(
-            sql: "UPDATE outbox SET status = 'settled', delivered_at = ? WHERE case_id = ? AND kind = 'ack_check' AND status = 'pending'",
+            cached:
+                "UPDATE outbox SET status = 'settled', delivered_at = ? WHERE case_id = ? AND kind = 'ack_check' AND status = 'pending'",
             arguments: [now, caseID])
     }
 
     static func audit(_ db: Database, actor: String, action: String, reference: String?, detail: String, at: Date) throws {
         try db.execute(
-            sql: "INSERT INTO audit (at, actor, action, case_reference, detail) VALUES (?, ?, ?, ?, ?)",
+            cached: "INSERT INTO audit (at, actor, action, case_reference, detail) VALUES (?, ?, ?, ?, ?)",
             arguments: [at, actor, action, reference, detail])
     }
 
@@ -225,7 +229,7 @@ extension SQLiteStore {
         try await pool.read { db -> [AuditEntry] in
             try Row.fetchAll(
                 db,
-                sql: "SELECT * FROM audit \(reference == nil ? "" : "WHERE case_reference = ?") ORDER BY id",
+                cached: "SELECT * FROM audit \(reference == nil ? "" : "WHERE case_reference = ?") ORDER BY id",
                 arguments: StatementArguments(reference.map { [$0] } ?? [])
             ).map {
                 AuditEntry(

@@ -53,10 +53,30 @@ public final class SQLiteStore: Store {
     public func recordTurn(
         _ turn: InboundTurn, decide: @escaping @Sendable (TurnContext) throws -> TurnDecision
     ) async throws -> TurnResult {
+        try await commitTurn(turn, prepared: await prepareTurn(turn, decide: decide), decide: decide)
+    }
+
+    /// Decides `turn` against the session as committed now, on the caller's core; the writer
+    /// uses the decision only if the session is still the same (see SQLiteStore+TurnPlan).
+    func prepareTurn(_ turn: InboundTurn, decide: @escaping @Sendable (TurnContext) throws -> TurnDecision) async -> PreparedTurn {
+        let sealer = self.sealer
+        let personKey = sealer.lookupKey(for: turn.phone)
+        // Any failure here is left to the writer, which decides again and reports it.
+        guard let snapshot = try? await pool.read({ db in try Self.snapshot(for: turn, personKey: personKey, db: db) }),
+            let plan = try? Self.plan(snapshot, turn: turn, sealer: sealer, decide: decide)
+        else { return PreparedTurn(personKey: personKey, early: nil) }
+        return PreparedTurn(personKey: personKey, early: (snapshot, plan))
+    }
+
+    /// Writes `turn` in the single writer: as `prepared` decided it when its session is
+    /// unchanged, otherwise decided again against the session as it is now.
+    func commitTurn(
+        _ turn: InboundTurn, prepared: PreparedTurn, decide: @escaping @Sendable (TurnContext) throws -> TurnDecision
+    ) async throws -> TurnResult {
         let sealer = self.sealer
         let acknowledgement = self.acknowledgement
-        // Worked out before the single writer is asked for: nothing in them needs the database.
-        let personKey = sealer.lookupKey(for: turn.phone)
+        let personKey = prepared.personKey
+        // Formatted once here rather than by GRDB for every statement in the writer.
         let stamp = turn.receivedAt.databaseValue
         return try await write { db in
             if let messageID = turn.messageID {
@@ -66,11 +86,11 @@ public final class SQLiteStore: Store {
                             INSERT INTO inbound_ids (gateway_id, message_id, received_at) VALUES (?, ?, ?)
                             ON CONFLICT (gateway_id, message_id) DO UPDATE SET received_at = excluded.received_at
                             WHERE inbound_ids.received_at < ?
-                            """, arguments: [turn.gatewayID, messageID, turn.receivedAt, turn.receivedAt.addingTimeInterval(-window)])
+                            """, arguments: [turn.gatewayID, messageID, stamp, turn.receivedAt.addingTimeInterval(-window)])
                 } else {
                     try db.execute(
                         cached: "INSERT OR IGNORE INTO inbound_ids (gateway_id, message_id, received_at) VALUES (?, ?, ?)",
-                        arguments: [turn.gatewayID, messageID, turn.receivedAt])
+                        arguments: [turn.gatewayID, messageID, stamp])
                 }
                 if db.changesCount == 0 {
                     // Seen before: nothing is processed or queued again. A gateway that takes
@@ -80,55 +100,36 @@ public final class SQLiteStore: Store {
                     return TurnResult(reply: StoredReply(text: reply ?? "", continues: true), replayed: true)
                 }
             }
-            let existing: Row?
-            switch turn.channel {
-            case .ussd:
-                existing = try Row.fetchOne(
-                    db,
-                    cached: """
-                        SELECT id, state_sealed, processed_sealed, last_reply_sealed, last_reply_continues
-                        FROM sessions WHERE gateway_id = ? AND external_id = ?
-                        """, arguments: [turn.gatewayID, turn.externalSessionID])
-            case .sms:
-                // An SMS conversation is the person's active session on this gateway.
-                existing = try Row.fetchOne(
-                    db,
-                    cached: """
-                        SELECT id, state_sealed, processed_sealed, last_reply_sealed, last_reply_continues
-                        FROM sessions WHERE gateway_id = ? AND channel = 'sms' AND phone_key = ? AND status = 'active'
-                        ORDER BY updated_at DESC LIMIT 1
-                        """, arguments: [turn.gatewayID, personKey])
-            }
-            var session: StoredSession? = nil
-            if let row = existing {
-                let processed = try sealer.open(row["processed_sealed"])
-                if turn.channel == .ussd && processed == turn.rawText {
-                    // The gateway retried a request we answered: same screen, nothing stored.
-                    let reply = StoredReply(text: try sealer.open(row["last_reply_sealed"]), continues: row["last_reply_continues"])
-                    return TurnResult(reply: reply, replayed: true)
+            let snapshot = try Self.snapshot(for: turn, personKey: personKey, db: db)
+            let plan =
+                if let early = prepared.early, early.snapshot == snapshot { early.plan } else {
+                    try Self.plan(snapshot, turn: turn, sealer: sealer, decide: decide)
                 }
-                session = StoredSession(id: row["id"], state: try Self.openState(row, sealer), processedText: processed)
-            }
-
-            var unfinished: UnfinishedReport? = nil
-            if session == nil {
-                unfinished = try Self.takeUnfinished(
+            let sealed: SealedDecision
+            switch plan {
+            case .replay(let reply):
+                return TurnResult(reply: reply, replayed: true)
+            case .decided(let decided):
+                sealed = decided
+            case .takeOverUnfinished:
+                let unfinished = try Self.takeUnfinished(
                     for: turn, personKey: personKey, sealer: sealer, acknowledgement: acknowledgement, db: db)
+                sealed = try Self.seal(
+                    decide(TurnContext(session: nil, unfinished: unfinished)), sessionID: nil, turn: turn, sealer: sealer)
             }
-            let decision = try decide(TurnContext(session: session, unfinished: unfinished))
-            let stateSealed = try Self.sealState(decision.state, sealer)
+            let decision = sealed.decision
             let now = turn.receivedAt
             let sessionID: Int64
-            if let session {
-                sessionID = session.id
+            if let existing = sealed.sessionID {
+                sessionID = existing
                 try db.execute(
                     cached: """
                         UPDATE sessions SET state_sealed = ?, processed_sealed = ?, last_reply_sealed = ?,
                           last_reply_continues = ?, updated_at = ?, status = ? WHERE id = ?
                         """,
                     arguments: [
-                        stateSealed, try sealer.seal(turn.rawText), try sealer.seal(decision.reply.text),
-                        decision.reply.continues, stamp, decision.reply.continues ? "active" : "ended", sessionID,
+                        sealed.state, sealed.processed, sealed.lastReply, decision.reply.continues, stamp,
+                        decision.reply.continues ? "active" : "ended", sessionID,
                     ])
             } else {
                 try db.execute(
@@ -139,8 +140,7 @@ public final class SQLiteStore: Store {
                         """,
                     arguments: [
                         turn.gatewayID, turn.channel.rawValue, turn.externalSessionID, try sealer.seal(turn.phone.value),
-                        personKey, stateSealed, try sealer.seal(turn.rawText),
-                        try sealer.seal(decision.reply.text), decision.reply.continues,
+                        personKey, sealed.state, sealed.processed, sealed.lastReply, decision.reply.continues,
                         decision.reply.continues ? "active" : "ended", stamp, stamp,
                     ])
                 sessionID = db.lastInsertedRowID
@@ -160,10 +160,10 @@ public final class SQLiteStore: Store {
                     VALUES (?, 'in', ?, ?, ?, ?), (?, 'out', ?, ?, ?, ?)
                     """,
                 arguments: [
-                    sessionID, seq + 1, try sealer.seal(decision.inboundText), stamp, caseID,
-                    sessionID, seq + 2, try sealer.seal(decision.reply.text), stamp, caseID,
+                    sessionID, seq + 1, sealed.inbound, stamp, caseID,
+                    sessionID, seq + 2, sealed.outbound, stamp, caseID,
                 ])
-            if session == nil && !decision.optOut {
+            if sealed.sessionID == nil && !decision.optOut {
                 // A new conversation is the person writing again: texts may go to them again.
                 try db.execute(cached: "DELETE FROM opt_outs WHERE phone_key = ?", arguments: [personKey])
             }
@@ -259,13 +259,7 @@ public final class SQLiteStore: Store {
     private static func takeUnfinished(
         for turn: InboundTurn, personKey: String, sealer: any PersonalDataSealer, acknowledgement: AcknowledgementPolicy, db: Database
     ) throws -> UnfinishedReport? {
-        let rows = try Row.fetchAll(
-            db,
-            cached: """
-                SELECT id, state_sealed FROM sessions
-                WHERE phone_key = ? AND updated_at > ? AND status != 'superseded'
-                ORDER BY updated_at DESC LIMIT 5
-                """, arguments: [personKey, turn.receivedAt.addingTimeInterval(-turn.resumeWindow)])
+        let rows = try Row.fetchAll(db, cached: unfinishedCandidatesSQL, arguments: unfinishedCandidatesArguments(turn, personKey))
         for row in rows {
             let state = try openState(row, sealer)
             guard state.unfinishedReport != nil else { continue }
@@ -281,10 +275,14 @@ public final class SQLiteStore: Store {
 
     /// The conversation state a session row holds, through the sealer.
     static func openState(_ row: Row, _ sealer: any PersonalDataSealer) throws -> ConversationState {
-        try JSONDecoder().decode(ConversationState.self, from: Data(try sealer.open(row["state_sealed"]).utf8))
+        try openState(row["state_sealed"] as Data, sealer)
     }
 
-    private static func sealState(_ state: ConversationState, _ sealer: any PersonalDataSealer) throws -> Data {
+    static func openState(_ sealed: Data, _ sealer: any PersonalDataSealer) throws -> ConversationState {
+        try JSONDecoder().decode(ConversationState.self, from: Data(try sealer.open(sealed).utf8))
+    }
+
+    static func sealState(_ state: ConversationState, _ sealer: any PersonalDataSealer) throws -> Data {
         try sealer.seal(String(decoding: try JSONEncoder().encode(state), as: UTF8.self))
     }
 

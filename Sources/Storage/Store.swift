@@ -6,8 +6,10 @@ import HotlineCore
 public protocol Store: Sendable {
     /// Records one turn: if it repeats the last request of its session, returns the reply
     /// already given and stores nothing. Otherwise calls `decide` with the session (nil for a
-    /// new one) inside the write transaction, and commits the inbound message, the reply, the
-    /// new state and every effect (case, outbox) together before returning.
+    /// new one) and commits the inbound message, the reply, the new state and every effect
+    /// (case, outbox) together before returning. `decide` must be pure: it may be called
+    /// more than once, and what is committed was decided against the session as it stands
+    /// when the turn is written.
     func recordTurn(
         _ turn: InboundTurn, decide: @escaping @Sendable (TurnContext) throws -> TurnDecision
     ) async throws -> TurnResult

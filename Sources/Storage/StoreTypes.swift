@@ -43,7 +43,7 @@ public struct InboundTurn: Sendable {
     }
 }
 
-/// A session as stored, handed to the decision inside the write transaction.
+/// A session as stored, handed to the decision.
 public struct StoredSession: Sendable {
     public var id: Int64
     public var state: ConversationState
