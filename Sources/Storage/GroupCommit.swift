@@ -5,18 +5,24 @@ import Synchronization
 /// fsync instead of paying one each, while every caller still returns only after the
 /// commit that holds its own work.
 ///
-/// Each caller queues its work, then asks SQLite's single writer to drain the queue. The
-/// writer runs drains one after another, so by the time a caller's own drain runs, its work
-/// was either taken by an earlier drain, which has committed (or failed) by then, or is
-/// taken now. Each piece of work runs under its own savepoint: one that throws is undone
-/// alone, and its caller gets that error. A failed commit fails everyone in the batch, so
-/// nobody is told their work is stored when it is not.
+/// Callers queue their work; one drain at a time takes what is queued (while the previous
+/// batch was committing, the next one gathered), runs it in SQLite's single writer as one
+/// transaction, commits, and only then resumes each caller with its own result. Each piece
+/// of work runs under its own savepoint: one that throws is undone alone, and its caller gets
+/// that error. A failed commit fails everyone in the batch, so nobody is told their work is
+/// stored when it is not.
 final class GroupCommit: Sendable {
     /// Bounds one transaction, so a long queue cannot hold the write lock for long.
     static let maxBatch = 128
 
+    private struct State {
+        var queue: [Job] = []
+        /// A drain is running: it will take whatever is queued before it stops.
+        var draining = false
+    }
+
     private let pool: DatabasePool
-    private let queue = Mutex<[Job]>([])
+    private let state = Mutex(State())
     private let committedWrites = Atomic<Int>(0)
     private let commits = Atomic<Int>(0)
 
@@ -30,35 +36,59 @@ final class GroupCommit: Sendable {
     }
 
     func write<T: Sendable>(_ work: @escaping @Sendable (Database) throws -> T) async throws -> T {
-        let outcome = Outcome<T>()
-        let job = Job(
-            run: { db in
-                do {
-                    outcome.hold(.success(try Self.inSavepoint(db) { try work(db) }))
-                } catch {
-                    outcome.hold(.failure(error))
-                }
-            },
-            publish: { outcome.publish() },
-            fail: { outcome.set(.failure($0)) },
-            isDone: { outcome.isDone })
-        queue.withLock { $0.append(job) }
-        try await pool.writeWithoutTransaction { db in
-            while !job.isDone() {
-                let batch = self.queue.withLock { queue in
-                    let taken = Array(queue.prefix(Self.maxBatch))
-                    queue.removeFirst(taken.count)
-                    return taken
-                }
-                // Our job was queued before this drain was asked for, so it is either done or still queued.
-                guard !batch.isEmpty else { break }
-                if Self.commit(batch, db) {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+            let answer = Answer(continuation)
+            let job = Job(
+                run: { db in answer.hold(Result { try Self.inSavepoint(db) { try work(db) } }) },
+                publish: { answer.publish() },
+                fail: { answer.fail($0) })
+            let startsDrain = state.withLock { state in
+                state.queue.append(job)
+                defer { state.draining = true }
+                return !state.draining
+            }
+            // One drain at a time, and its own task: a caller waits on its continuation, not
+            // on a turn of the writer, so a batch of 100 costs the writer one visit, not 100.
+            if startsDrain { Task { await self.drain() } }
+        }
+    }
+
+    /// Commits batches until the queue is empty, all in one visit to the writer: the next
+    /// batch gathers while the previous one commits, and starts without the writer idling.
+    private func drain() async {
+        do {
+            try await pool.writeWithoutTransaction { db in
+                while true {
+                    let batch = self.take()
+                    guard !batch.isEmpty else { return }
+                    do {
+                        try Self.commit(batch, db)
+                    } catch {
+                        for job in batch { job.fail(error) }
+                        continue
+                    }
+                    // Counted before anyone hears back, so a caller reading the stats sees its own commit.
                     self.commits.add(1, ordering: .relaxed)
                     self.committedWrites.add(batch.count, ordering: .relaxed)
+                    for job in batch { job.publish() }
                 }
             }
+        } catch {
+            // The writer could not be had at all (a closed pool): nothing queued can run.
+            while case let batch = take(), !batch.isEmpty {
+                for job in batch { job.fail(error) }
+            }
         }
-        return try outcome.result()
+    }
+
+    /// The next batch; when there is none, the drain ends and the next caller starts another.
+    private func take() -> [Job] {
+        state.withLock { state in
+            let taken = Array(state.queue.prefix(Self.maxBatch))
+            state.queue.removeFirst(taken.count)
+            if taken.isEmpty { state.draining = false }
+            return taken
+        }
     }
 
     /// Runs `work` so that, when it throws, what it wrote is undone and the rest of the batch is
@@ -80,55 +110,56 @@ final class GroupCommit: Sendable {
         return value
     }
 
-    /// Runs a batch in one transaction; false when its commit failed.
-    private static func commit(_ batch: [Job], _ db: Database) -> Bool {
-        do {
-            try db.inTransaction(.immediate) {
-                for job in batch {
-                    // SQLite rolls a whole transaction back on some errors (a full disk, I/O):
-                    // later work must not then run and commit on its own.
-                    guard db.isInsideTransaction else { throw GroupCommitError.transactionLost }
-                    job.run(db)
-                }
-                return .commit
+    /// Runs a batch in one transaction; throws when it could not be committed.
+    private static func commit(_ batch: [Job], _ db: Database) throws {
+        try db.inTransaction(.immediate) {
+            for job in batch {
+                // SQLite rolls a whole transaction back on some errors (a full disk, I/O):
+                // later work must not then run and commit on its own.
+                guard db.isInsideTransaction else { throw GroupCommitError.transactionLost }
+                job.run(db)
             }
-            for job in batch { job.publish() }
-            return true
-        } catch {
-            for job in batch { job.fail(error) }
-            return false
+            return .commit
         }
     }
 
+    /// One caller's work, and how to answer it: after the commit, or with the error that undid it.
     private struct Job: Sendable {
         let run: @Sendable (Database) -> Void
         let publish: @Sendable () -> Void
         let fail: @Sendable (any Error) -> Void
-        let isDone: @Sendable () -> Bool
     }
 
-    /// One caller's result: held while its batch is uncommitted, published after the commit.
-    private final class Outcome<T: Sendable>: Sendable {
+    /// Resumes its caller exactly once: a continuation resumed twice would crash the service.
+    private final class Answer<T: Sendable>: Sendable {
         private struct State {
+            var continuation: CheckedContinuation<T, any Error>?
+            /// The work's result, held until its batch commits.
             var held: Result<T, any Error>?
-            var final: Result<T, any Error>?
         }
-        private let state = Mutex(State())
+        private let state: Mutex<State>
+
+        init(_ continuation: CheckedContinuation<T, any Error>) {
+            state = Mutex(State(continuation: continuation))
+        }
 
         func hold(_ result: Result<T, any Error>) { state.withLock { $0.held = result } }
-        func publish() { state.withLock { $0.final = $0.held } }
-        func set(_ result: Result<T, any Error>) { state.withLock { $0.final = result } }
-        var isDone: Bool { state.withLock { $0.final != nil } }
+        func publish() { resume { $0.held ?? .failure(GroupCommitError.notRun) } }
+        func fail(_ error: any Error) { resume { _ in .failure(error) } }
 
-        func result() throws -> T {
-            guard let final = state.withLock({ $0.final }) else { throw GroupCommitError.notRun }
-            return try final.get()
+        private func resume(_ result: (State) -> Result<T, any Error>) {
+            let taken = state.withLock { state -> (CheckedContinuation<T, any Error>, Result<T, any Error>)? in
+                guard let continuation = state.continuation else { return nil }
+                state.continuation = nil
+                return (continuation, result(state))
+            }
+            if let (continuation, result) = taken { continuation.resume(with: result) }
         }
     }
 }
 
 enum GroupCommitError: Error {
-    /// A caller's drain found its work neither done nor queued; never expected.
+    /// A committed batch held work that never ran; never expected.
     case notRun
     /// SQLite ended the batch's transaction itself after an error.
     case transactionLost
