@@ -3,8 +3,10 @@
 # sessions walked through the real menus and Kannel SMS conversations (about 25% of requests;
 # about 5% of conversations urgent; urgent cases and submitted reports are escalated to a local
 # stand-in for 111), then, in the same run and with the same wrk settings, the ceiling of this
-# machine: BareServer, a bare Hummingbird route returning a constant. Prints both, their
-# ratio, and PASS or FAIL.
+# machine: BareServer, a bare Hummingbird route returning a constant. Between the two, the
+# durable floor: the same hotline's GET /readyz, one small durable write per request, which
+# shows how much of the gap is the durable commit and how much the turn's own work. Prints
+# all three, the ratios, and PASS or FAIL.
 #
 # Target: hotline req/s >= 0.5 x bare req/s. Exit 0 when met; 1 when missed; 2 when an
 # invariant broke (a non-200 answer, a wrk socket error or timeout, an off-script screen, an
@@ -131,6 +133,12 @@ esc_delivered=$(count_escalations "= 'delivered'")
 esc_waiting=$(count_escalations "IN ('pending', 'sending')")
 received=$(curl -s "$receiver/stats")
 esc_received=$(python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["distinct"], d["bad_signature"])' <<<"$received")
+
+# The durable floor: one small durable write per request through the same service.
+echo "wrk -t$threads -c$connections -d$duration --timeout $timeout: hotline GET /readyz (one durable write each)..."
+wrk -t"$threads" -c"$connections" -d"$duration" --timeout "$timeout" -s "$here/load/floor.lua" \
+    "http://127.0.0.1:$port" >"$work/wrk-floor.out" 2>&1 || { cat "$work/wrk-floor.out" >&2; die "wrk failed"; }
+grep -q '^result rps ' "$work/wrk-floor.out" || { cat "$work/wrk-floor.out" >&2; die "wrk printed no figures"; }
 stop "$hotline_pid"; hotline_pid=""
 stored_in=$(sql "SELECT COUNT(*) FROM messages WHERE direction = 'in'")
 
@@ -162,11 +170,13 @@ echo "  Kannel $(n "$(r hotline sms_messages)") SMS sent ($(pct "$(r hotline sms
     "$(n "$(r hotline sms_conversations)") conversations ($(n "$(r hotline sms_urgent)") urgent), $(n "$(r hotline sms_replies)") replies"
 echo "  stored: $(n "$stored_in") inbound messages for $(n "$(r hotline ok)") answered 200;" \
     "111 received $(n "${esc_received% *}") of $(n "$esc_queued") escalations queued ($(n "$esc_delivered") delivered, $esc_waiting waiting)"
+echo "durable floor:    $(rps floor) req/s  p50 $(ms floor p50_us)  p99 $(ms floor p99_us)" \
+    " (GET /readyz: one small durable write per request, same router and group commit)"
 echo "bare hummingbird: $(rps bare) req/s  p50 $(ms bare p50_us)  p99 $(ms bare p99_us)"
 
 # Invariants ----------------------------------------------------------------------------
 broken=()
-for side in hotline bare; do
+for side in hotline floor bare; do
     non200=$(r $side non200)
     [ "$non200" = 0 ] || broken+=("$side: $non200 answers were not 200")
     for e in connect read write status timeout; do
@@ -190,6 +200,8 @@ extra=$(( stored_in - $(r hotline ok) ))
 [ "${esc_received#* }" = 0 ] || broken+=("111 refused ${esc_received#* } badly signed escalations")
 
 ratio=$(awk -v a="$(r hotline rps)" -v b="$(r bare rps)" 'BEGIN { printf "%.2f", a / b }')
+echo "durable floor / bare: $(awk -v a="$(r floor rps)" -v b="$(r bare rps)" 'BEGIN { printf "%.2f", a / b }');" \
+    "hotline / durable floor: $(awk -v a="$(r hotline rps)" -v b="$(r floor rps)" 'BEGIN { printf "%.2f", a / b }')"
 met=$(awk -v a="$(r hotline rps)" -v b="$(r bare rps)" 'BEGIN { print (a >= 0.5 * b) ? 1 : 0 }')
 if [ ${#broken[@]} -gt 0 ]; then
     for b in "${broken[@]}"; do echo "INVARIANT BROKEN: $b"; done

@@ -47,38 +47,62 @@ final class GroupCommit: Sendable {
                 defer { state.draining = true }
                 return !state.draining
             }
-            // One drain at a time, and its own task: a caller waits on its continuation, not
+            // One drain at a time, in a task of its own (not carrying this caller's task-locals or
+            // priority into everyone's batches): a caller waits on its continuation, not
             // on a turn of the writer, so a batch of 100 costs the writer one visit, not 100.
-            if startsDrain { Task { await self.drain() } }
+            if startsDrain { Task.detached { await self.drain() } }
         }
     }
 
-    /// Commits batches until the queue is empty, all in one visit to the writer: the next
+    /// Commits batches until the queue is empty, several per visit to the writer: the next
     /// batch gathers while the previous one commits, and starts without the writer idling.
+    /// The visit ends after a few batches so that the writer's other users (a checkpoint,
+    /// closing) get their turn under sustained load.
     private func drain() async {
-        do {
-            try await pool.writeWithoutTransaction { db in
-                while true {
-                    let batch = self.take()
-                    guard !batch.isEmpty else { return }
-                    do {
-                        try Self.commit(batch, db)
-                    } catch {
-                        for job in batch { job.fail(error) }
-                        continue
+        var more = true
+        while more {
+            do {
+                more = try await pool.writeWithoutTransaction { db in
+                    for _ in 0..<Self.batchesPerVisit {
+                        let batch = self.take()
+                        guard !batch.isEmpty else { return false }
+                        self.commit(batch, db)
                     }
-                    // Counted before anyone hears back, so a caller reading the stats sees its own commit.
-                    self.commits.add(1, ordering: .relaxed)
-                    self.committedWrites.add(batch.count, ordering: .relaxed)
-                    for job in batch { job.publish() }
+                    return true
                 }
-            }
-        } catch {
-            // The writer could not be had at all (a closed pool): nothing queued can run.
-            while case let batch = take(), !batch.isEmpty {
-                for job in batch { job.fail(error) }
+            } catch {
+                // The writer could not be had at all (a closed pool): nothing queued can run.
+                while case let batch = take(), !batch.isEmpty {
+                    for job in batch { job.fail(error) }
+                }
+                return
             }
         }
+    }
+
+    static let batchesPerVisit = 8
+
+    /// Runs a batch in one transaction and answers its callers: each with its own result once
+    /// the commit is done, or all with the error when it could not be committed.
+    private func commit(_ batch: [Job], _ db: Database) {
+        do {
+            try db.inTransaction(.immediate) {
+                for job in batch {
+                    // SQLite rolls a whole transaction back on some errors (a full disk, I/O):
+                    // later work must not then run and commit on its own.
+                    guard db.isInsideTransaction else { throw GroupCommitError.transactionLost }
+                    job.run(db)
+                }
+                return .commit
+            }
+        } catch {
+            for job in batch { job.fail(error) }
+            return
+        }
+        // Counted before anyone hears back, so a caller reading the stats sees its own commit.
+        commits.add(1, ordering: .relaxed)
+        committedWrites.add(batch.count, ordering: .relaxed)
+        for job in batch { job.publish() }
     }
 
     /// The next batch; when there is none, the drain ends and the next caller starts another.
@@ -108,19 +132,6 @@ final class GroupCommit: Sendable {
         }
         try db.execute(cached: "RELEASE SAVEPOINT job")
         return value
-    }
-
-    /// Runs a batch in one transaction; throws when it could not be committed.
-    private static func commit(_ batch: [Job], _ db: Database) throws {
-        try db.inTransaction(.immediate) {
-            for job in batch {
-                // SQLite rolls a whole transaction back on some errors (a full disk, I/O):
-                // later work must not then run and commit on its own.
-                guard db.isInsideTransaction else { throw GroupCommitError.transactionLost }
-                job.run(db)
-            }
-            return .commit
-        }
     }
 
     /// One caller's work, and how to answer it: after the commit, or with the error that undid it.

@@ -10,12 +10,16 @@ public protocol PersonalDataSealer: Sendable {
     /// A stable key to find a person's sessions by their number without storing the number in
     /// the clear beside it (a keyed hash once encryption is on).
     func lookupKey(for phone: PhoneNumber) -> String
+    /// The key new values are sealed with now; it changes when a rotated key is loaded.
+    var currentKeyID: String { get }
 }
 
 /// Stores values as tagged UTF-8: the format version byte `0` means "not encrypted", so a
 /// later sealer can read what this one wrote and re-encrypt it.
 public struct PlaintextSealer: PersonalDataSealer {
     public init() {}
+
+    public var currentKeyID: String { "plaintext" }
 
     public func seal(_ plaintext: String) throws -> Data {
         var data = Data([0])

@@ -46,6 +46,9 @@ extension SQLiteStore {
     /// are always sealed with the current key, and on millions of rows each look is seconds.
     public func resealBatch(currentKeyID: String, batch: Int = 200) async throws -> Int {
         if cleanUnderKey.withLock({ $0 }) == currentKeyID { return 0 }
+        // Waits for every write queued before now: one sealed under the previous key a moment
+        // before it was replaced is committed before the search below reads, and is found.
+        try await write { _ in }
         let sealer = self.sealer
         let prefix = Data([1, UInt8(currentKeyID.utf8.count)] + Array(currentKeyID.utf8))
         var changed = 0

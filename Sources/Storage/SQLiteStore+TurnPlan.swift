@@ -7,8 +7,8 @@ import HotlineCore
 // writes. Deciding (the engine, the state's JSON, AES-GCM on every sealed column) is most of
 // a turn's cost; done inside the writer it runs one turn at a time, done here it runs on as
 // many cores as there are. A session that changed in between (a retry racing its original,
-// a key rotation) is decided again inside the writer, so what is written was always decided
-// against what it replaces.
+// a re-sealing) is decided again inside the writer, so what is written was always decided
+// against what it replaces; so is a turn prepared under a data key since rotated away.
 
 /// What a turn's decision depends on, as stored. Compared byte for byte: every write of a
 /// session seals its columns afresh, under a new nonce, so equal rows mean an unchanged
@@ -45,6 +45,8 @@ enum TurnPlan: Sendable {
 
 /// A turn decided before the writer was asked for, with what it was decided against.
 struct PreparedTurn: Sendable {
+    /// The key everything below was sealed and hashed with: after a rotation, nothing of it is used.
+    var keyID: String
     var personKey: String
     /// Nil when the early read or decision failed: the writer then decides alone.
     var early: (snapshot: TurnSnapshot, plan: TurnPlan)?

@@ -60,12 +60,14 @@ public final class SQLiteStore: Store {
     /// uses the decision only if the session is still the same (see SQLiteStore+TurnPlan).
     func prepareTurn(_ turn: InboundTurn, decide: @escaping @Sendable (TurnContext) throws -> TurnDecision) async -> PreparedTurn {
         let sealer = self.sealer
+        // Read first: a rotation during this work makes the writer decide again, never the reverse.
+        let keyID = sealer.currentKeyID
         let personKey = sealer.lookupKey(for: turn.phone)
         // Any failure here is left to the writer, which decides again and reports it.
         guard let snapshot = try? await pool.read({ db in try Self.snapshot(for: turn, personKey: personKey, db: db) }),
             let plan = try? Self.plan(snapshot, turn: turn, sealer: sealer, decide: decide)
-        else { return PreparedTurn(personKey: personKey, early: nil) }
-        return PreparedTurn(personKey: personKey, early: (snapshot, plan))
+        else { return PreparedTurn(keyID: keyID, personKey: personKey, early: nil) }
+        return PreparedTurn(keyID: keyID, personKey: personKey, early: (snapshot, plan))
     }
 
     /// Writes `turn` in the single writer: as `prepared` decided it when its session is
@@ -75,10 +77,12 @@ public final class SQLiteStore: Store {
     ) async throws -> TurnResult {
         let sealer = self.sealer
         let acknowledgement = self.acknowledgement
-        let personKey = prepared.personKey
         // Formatted once here rather than by GRDB for every statement in the writer.
         let stamp = turn.receivedAt.databaseValue
         return try await write { db in
+            // Under a rotated key the number's hash and every sealed column are made again.
+            let sameKey = sealer.currentKeyID == prepared.keyID
+            let personKey = sameKey ? prepared.personKey : sealer.lookupKey(for: turn.phone)
             if let messageID = turn.messageID {
                 if let window = turn.duplicateWindow {
                     try db.execute(
@@ -102,7 +106,7 @@ public final class SQLiteStore: Store {
             }
             let snapshot = try Self.snapshot(for: turn, personKey: personKey, db: db)
             let plan =
-                if let early = prepared.early, early.snapshot == snapshot { early.plan } else {
+                if sameKey, let early = prepared.early, early.snapshot == snapshot { early.plan } else {
                     try Self.plan(snapshot, turn: turn, sealer: sealer, decide: decide)
                 }
             let sealed: SealedDecision
