@@ -136,7 +136,7 @@ esc_received=$(python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["dis
 
 # The durable floor: one small durable write per request through the same service.
 echo "wrk -t$threads -c$connections -d$duration --timeout $timeout: hotline GET /readyz (one durable write each)..."
-wrk -t"$threads" -c"$connections" -d"$duration" --timeout "$timeout" -s "$here/load/floor.lua" \
+LOAD_TARGET=floor wrk -t"$threads" -c"$connections" -d"$duration" --timeout "$timeout" -s "$here/load/constant.lua" \
     "http://127.0.0.1:$port" >"$work/wrk-floor.out" 2>&1 || { cat "$work/wrk-floor.out" >&2; die "wrk failed"; }
 grep -q '^result rps ' "$work/wrk-floor.out" || { cat "$work/wrk-floor.out" >&2; die "wrk printed no figures"; }
 stop "$hotline_pid"; hotline_pid=""
@@ -147,7 +147,7 @@ stored_in=$(sql "SELECT COUNT(*) FROM messages WHERE direction = 'in'")
 bare_pid=$!
 bare_port=$(wait_for_port "$work/bare.log" 's|^BareServer listening on http://127.0.0.1:\([0-9]*\).*|\1|p' "$bare_pid" BareServer)
 echo "wrk -t$threads -c$connections -d$duration --timeout $timeout: bare Hummingbird route..."
-wrk -t"$threads" -c"$connections" -d"$duration" --timeout "$timeout" -s "$here/load/bare.lua" \
+wrk -t"$threads" -c"$connections" -d"$duration" --timeout "$timeout" -s "$here/load/constant.lua" \
     "http://127.0.0.1:$bare_port" >"$work/wrk-bare.out" 2>&1 || { cat "$work/wrk-bare.out" >&2; die "wrk failed"; }
 grep -q '^result rps ' "$work/wrk-bare.out" || { cat "$work/wrk-bare.out" >&2; die "wrk printed no figures"; }
 stop "$bare_pid"; bare_pid=""

@@ -1,4 +1,4 @@
--- Shared by hotline.lua and bare.lua (loaded with dofile): numbers each wrk thread, then sums
+-- Shared by hotline.lua and constant.lua (loaded with dofile): numbers each wrk thread, then sums
 -- the threads' counters and prints every figure as a "result <name> <value>" line for load.sh.
 -- A script that loads this defines COUNTERS (the names of its per-thread global counters)
 -- before calling dofile, and `samples` (a string) if it keeps examples of bad answers.
