@@ -45,6 +45,10 @@ public final class OutboxDispatcher: Service, Sendable {
     let events: DispatchEvents
     let signal = WakeSignal()
     private let stopping = Mutex(false)
+    /// Outcomes the database would not take (a full disk): recorded at the next pass, so a row
+    /// whose attempt ran during a fault is due again as soon as the fault ends, not when its
+    /// lease does, and one 111 already has is not sent again.
+    private let unsettled = Mutex<[Int64: (item: ClaimedOutbox, outcome: OutboxOutcome, at: Date)]>([:])
 
     public init(
         store: any Store, config: EscalationConfig, webhook: Webhook?, senders: [String: any SMSSender], transport: HTTPTransport,
@@ -109,7 +113,10 @@ public final class OutboxDispatcher: Service, Sendable {
     /// Claims and delivers one batch of due rows; returns how many it handled.
     @discardableResult
     public func runOnce() async throws -> Int {
+        await settleLeftovers()
         let batch = try await store.claimDueOutbox(now: now(), limit: 32, lease: 120)
+        // A row claimed again has a newer attempt, whose outcome is the one to record.
+        unsettled.withLock { unsettled in for item in batch { unsettled[item.id] = nil } }
         // Texts to one phone go one after another, oldest first, so a conversation's replies
         // arrive in order; everything else goes out in parallel, most urgent first.
         var lanes: [[ClaimedOutbox]] = []
@@ -157,15 +164,31 @@ public final class OutboxDispatcher: Service, Sendable {
         default:
             break
         }
+        let settledAt = now()
         do {
-            try await store.settleOutbox(item, outcome: outcome, at: now())
+            try await store.settleOutbox(item, outcome: outcome, at: settledAt)
         } catch {
-            // The lease runs out and the row is tried again: delayed, not lost.
-            logger.error("could not record an outbox outcome", metadata: ["outbox": "\(item.id)"])
+            logger.error("could not record an outbox outcome; kept to record at the next pass", metadata: ["outbox": "\(item.id)"])
+            unsettled.withLock { $0[item.id] = (item, outcome, settledAt) }
         }
         if case .failed = outcome, case .escalation(let reference) = item.work {
             try? await store.alertNow(reference: reference, reason: "webhook failed", at: now())
             wake()
+        }
+    }
+
+    /// Records the outcomes a failing database refused earlier, oldest first; those it still
+    /// refuses wait for the next pass (or, after a restart, for `releaseClaims`).
+    func settleLeftovers() async {
+        let waiting = unsettled.withLock { $0.values.sorted { $0.item.id < $1.item.id } }
+        for (item, outcome, at) in waiting {
+            do {
+                try await store.settleOutbox(item, outcome: outcome, at: at)
+                unsettled.withLock { _ = $0.removeValue(forKey: item.id) }
+                logger.notice("recorded an outbox outcome the database refused earlier", metadata: ["outbox": "\(item.id)"])
+            } catch {
+                return
+            }
         }
     }
 

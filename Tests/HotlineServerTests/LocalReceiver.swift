@@ -20,6 +20,8 @@ final class LocalReceiver: Sendable {
         var received: [Received] = []
         var webhookStatus = 200
         var smsCounter = 0
+        /// Runs before the webhook answers (a test breaking something mid-delivery).
+        var beforeWebhookAnswer: (@Sendable () async throws -> Void)?
     }
     private let state = Mutex(State())
     private let task: Mutex<Task<Void, any Error>?> = Mutex(nil)
@@ -34,6 +36,7 @@ final class LocalReceiver: Sendable {
         router.post("/escalations") { request, _ -> Response in
             let body = try await request.body.collect(upTo: 1 << 20)
             let status = receiver.record(path: "/escalations", request: request, body: body)
+            try await receiver.state.withLock { $0.beforeWebhookAnswer }?()
             return Response(status: .init(code: status))
         }
         router.post("/version1/messaging") { request, _ -> Response in
@@ -78,6 +81,10 @@ final class LocalReceiver: Sendable {
 
     func setWebhookStatus(_ status: Int) {
         state.withLock { $0.webhookStatus = status }
+    }
+
+    func beforeWebhookAnswer(_ work: (@Sendable () async throws -> Void)?) {
+        state.withLock { $0.beforeWebhookAnswer = work }
     }
 
     var escalations: [Received] { state.withLock { $0.received.filter { $0.path == "/escalations" } } }

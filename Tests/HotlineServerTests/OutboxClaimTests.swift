@@ -1,5 +1,8 @@
 import Foundation
 import GRDB
+import HotlineCore
+import HotlineDispatch
+import Logging
 import Testing
 
 @testable import Storage
@@ -24,5 +27,56 @@ struct OutboxClaimTests {
         #expect(try await store.releaseClaims(at: later) == 1)
         let again = try await store.claimDueOutbox(now: later, limit: 5, lease: 120)
         #expect(again.map(\.attempts) == [2])
+    }
+}
+
+@Suite("Outbox outcomes the database refused")
+struct OutboxUnsettledTests {
+    @Test("an escalation delivered while the database refused writes is recorded when it takes them again, not sent twice")
+    func outcomeRecordedAfterTheFault() async throws {
+        let path = try makeTemporaryDirectory().appendingPathComponent("unsettled.sqlite").path
+        let store = try SQLiteStore(path: path)
+        _ = try await store.recordTurn(
+            InboundTurn(
+                gatewayID: "at-ussd", channel: .ussd, externalSessionID: "s", phone: try PhoneNumber(parsing: "0912345678"),
+                rawText: "3", receivedAt: Date())
+        ) { _ in
+            TurnDecision(
+                state: ConversationState(flowID: "main", nodeID: "urgent", language: "vi"),
+                reply: StoredReply(text: "111", continues: true), inboundText: "3",
+                effects: [.openCase(reference: "QN-TEST01"), .escalate(reference: "QN-TEST01", priority: .p1, reasons: ["help now"])])
+        }
+        let receiver = try await LocalReceiver.start()
+        defer { Task { await receiver.stop() } }
+        // Another connection holds SQLite's write lock while 111 answers: recording the
+        // delivery fails (busy, as on a full disk) after the store's 5 s busy timeout.
+        let blocker = try DatabaseQueue(path: path)
+        let locked = DispatchSemaphore(value: 0)
+        let release = DispatchSemaphore(value: 0)
+        receiver.beforeWebhookAnswer {
+            Thread.detachNewThread {
+                try? blocker.inTransaction(.immediate) { _ in
+                    locked.signal()
+                    release.wait()
+                    return .rollback
+                }
+            }
+            locked.wait()
+        }
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        let dispatcher = OutboxDispatcher(
+            store: store, config: EscalationConfig(), webhook: .init(url: receiver.webhookURL, secret: testSecret), senders: [:],
+            transport: HTTPTransport(), nationalHotline: "111", logger: logger)
+
+        #expect(try await dispatcher.runOnce() == 1)
+        #expect(receiver.escalations.count == 1)
+        #expect(try await store.outbox(kind: "escalation").map(\.status) == ["sending"])
+
+        receiver.beforeWebhookAnswer(nil)
+        release.signal()
+        _ = try await dispatcher.runOnce()
+        #expect(try await store.outbox(kind: "escalation").map(\.status) == ["delivered"])
+        #expect(receiver.escalations.count == 1)
     }
 }
