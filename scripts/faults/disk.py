@@ -22,7 +22,8 @@ Faults:
             is what an operator does: stop the service, unmount, e2fsck, mount, start it again
             on the same database.
 At the end every escalation queued by an acknowledged request must have reached 111 (a local
-receiver), within the dispatcher's two-minute lease plus 30 s of the disk coming back.
+receiver), within 30 s of the disk coming back (an outcome the full disk refused is recorded at
+the dispatcher's next pass; after a restart, claims are released at start).
 """
 import argparse, os, shutil, subprocess, sys, time
 from collections import Counter
