@@ -30,13 +30,14 @@ struct SMSTurnHandler: Sendable {
             let reply = try await acknowledge(reference, sms: sms, gateway: gateway, now: now)
             return Outcome(processed: true, syncReply: reply ?? "")
         }
-        let status = try await store.contactStatus(sms.from, since: now.addingTimeInterval(-3600))
+        let hourAgo = now.addingTimeInterval(-3600)
+        let status = try await store.contactStatus(sms.from, since: hourAgo)
         let limited = status.recentMessages >= service.abuse.maxMessagesPerHour
+        // Urgent words always go through, and so do the answers of an urgent conversation
+        // under way; everything else from a blocked or limited number waits.
+        let urgent = status.inUrgentConversation || (engine.triage?.judge(text: sms.text).priority ?? .none) >= .p1
         var flags: [String] = []
         if status.blocked || limited {
-            // Urgent words always go through, and so do the answers of an urgent conversation
-            // under way; everything else from this number waits.
-            let urgent = status.inUrgentConversation || (engine.triage?.judge(text: sms.text).priority ?? .none) >= .p1
             guard urgent else { return try await hold(sms, gateway: gateway, blocked: status.blocked, now: now) }
             flags.append(status.blocked ? "flagged: sent from a number operators blocked" : "flagged: sent over the hourly message limit")
         }
@@ -52,11 +53,19 @@ struct SMSTurnHandler: Sendable {
             rawText: sms.text, receivedAt: now, resumeWindow: TimeInterval(service.sessions.resumeHours * 3600), messageID: messageID,
             duplicateWindow: window)
         turn.flags = flags
-        let result = try await store.recordTurn(turn, referencePrefix: service.caseReferencePrefix) {
-            [engine, service] turnContext, reference in
-            Self.decide(
-                session: turnContext.session, unfinished: turnContext.unfinished, sms: sms, gateway: gateway, engine: engine,
-                context: StepContext(now: now, newCaseReference: reference, variables: service.screenVariables))
+        // The count above was read before this message's turn; the store counts again where
+        // turns are written one at a time, so a burst cannot pass the limit together.
+        if !urgent { turn.hourlyLimit = (service.abuse.maxMessagesPerHour, hourAgo) }
+        let result: TurnResult
+        do {
+            result = try await store.recordTurn(turn, referencePrefix: service.caseReferencePrefix) {
+                [engine, service] turnContext, reference in
+                Self.decide(
+                    session: turnContext.session, unfinished: turnContext.unfinished, sms: sms, gateway: gateway, engine: engine,
+                    context: StepContext(now: now, newCaseReference: reference, variables: service.screenVariables))
+            }
+        } catch StoreError.overHourlyLimit {
+            return try await hold(sms, gateway: gateway, blocked: false, now: now)
         }
         logger.info(
             "sms turn", metadata: ["gateway": "\(gateway.id)", "phone": "\(sms.from.masked)", "duplicate": "\(result.replayed)"])

@@ -104,6 +104,13 @@ public final class SQLiteStore: Store {
                     return TurnResult(reply: StoredReply(text: reply ?? "", continues: true), replayed: true)
                 }
             }
+            if let limit = turn.hourlyLimit,
+                try Int.fetchOne(db, cached: Self.recentMessagesSQL, arguments: [personKey, limit.since]) ?? 0 >= limit.max
+            {
+                // Thrown, so this job's savepoint undoes the message id recorded above: the
+                // caller holds the message, and a retry of it is held too, not replayed empty.
+                throw StoreError.overHourlyLimit
+            }
             let snapshot = try Self.snapshot(for: turn, personKey: personKey, db: db)
             let plan =
                 if sameKey, let early = prepared.early, early.snapshot == snapshot { early.plan } else {

@@ -26,6 +26,10 @@ public struct InboundTurn: Sendable {
     public var duplicateWindow: TimeInterval?
     /// Said of this turn on every case it escalates ("sent from a blocked number").
     public var flags: [String] = []
+    /// Refuse the turn (`StoreError.overHourlyLimit`, nothing stored) when the person's
+    /// messages processed since `since` already number `max`. Counted in the writer, so
+    /// messages arriving together cannot all pass a count taken before any was stored.
+    public var hourlyLimit: (max: Int, since: Date)?
 
     public init(
         gatewayID: String, channel: Channel, externalSessionID: String, phone: PhoneNumber, rawText: String, receivedAt: Date,
@@ -126,10 +130,13 @@ public struct OutboxItem: Sendable, Equatable {
 
 public enum StoreError: Error, CustomStringConvertible {
     case caseReferenceTaken(String)
+    /// The turn's `hourlyLimit` was reached; nothing of it was stored.
+    case overHourlyLimit
 
     public var description: String {
         switch self {
         case .caseReferenceTaken(let r): "case reference \(r) already exists"
+        case .overHourlyLimit: "the number reached its hourly message limit"
         }
     }
 }

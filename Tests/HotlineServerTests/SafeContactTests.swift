@@ -105,6 +105,32 @@ struct SafeContactTests {
     }
 }
 
+@Suite("Hourly limit under a burst")
+struct HourlyLimitBurstTests {
+    @Test("a burst from one number is processed only up to the hourly limit, however many arrive together")
+    func burstStopsAtTheLimit() async throws {
+        let config = try copyOfBundledConfig()
+        defer { try? FileManager.default.removeItem(at: config.deletingLastPathComponent()) }
+        let service = config.appendingPathComponent("service.yaml")
+        try (String(contentsOf: service, encoding: .utf8) + "abuse:\n  max_messages_per_hour: 3\n").write(
+            to: service, atomically: true, encoding: .utf8)
+        try await withApp(config: config.path) { client, store in
+            let statuses = try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
+                for i in 0..<16 {
+                    group.addTask {
+                        var sms = SMSPhone(client, phone: "+84912000222")
+                        return try await sms.send(["chao", "1", "2", "hoi"][i % 4]).status
+                    }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(statuses.allSatisfy { $0 == .ok })
+            // Three messages processed, each with its reply.
+            #expect(try await store.messageCount() == 6)
+        }
+    }
+}
+
 extension JSONDecoder {
     static var iso: JSONDecoder {
         let decoder = JSONDecoder()
