@@ -79,11 +79,8 @@ struct SafeContactTests {
 
     @Test("over the hourly limit: one gentle note, nothing processed, urgent words and their follow-up answers still go through")
     func rateLimit() async throws {
-        let config = try copyOfBundledConfig()
+        let config = try configWithHourlyLimit(3)
         defer { try? FileManager.default.removeItem(at: config.deletingLastPathComponent()) }
-        let service = config.appendingPathComponent("service.yaml")
-        try (String(contentsOf: service, encoding: .utf8) + "abuse:\n  max_messages_per_hour: 3\n").write(
-            to: service, atomically: true, encoding: .utf8)
         try await withApp(config: config.path) { client, store in
             var sms = SMSPhone(client, phone: "+84912000111")
             for text in ["chao", "2", "1"] { #expect(try await sms.send(text).status == .ok) }
@@ -109,11 +106,8 @@ struct SafeContactTests {
 struct HourlyLimitBurstTests {
     @Test("a burst from one number is processed only up to the hourly limit, however many arrive together")
     func burstStopsAtTheLimit() async throws {
-        let config = try copyOfBundledConfig()
+        let config = try configWithHourlyLimit(3)
         defer { try? FileManager.default.removeItem(at: config.deletingLastPathComponent()) }
-        let service = config.appendingPathComponent("service.yaml")
-        try (String(contentsOf: service, encoding: .utf8) + "abuse:\n  max_messages_per_hour: 3\n").write(
-            to: service, atomically: true, encoding: .utf8)
         try await withApp(config: config.path) { client, store in
             let statuses = try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
                 for i in 0..<16 {
@@ -129,6 +123,15 @@ struct HourlyLimitBurstTests {
             #expect(try await store.messageCount() == 6)
         }
     }
+}
+
+/// A copy of the bundled config allowing `limit` messages per number and hour.
+private func configWithHourlyLimit(_ limit: Int) throws -> URL {
+    let config = try copyOfBundledConfig()
+    let service = config.appendingPathComponent("service.yaml")
+    try (String(contentsOf: service, encoding: .utf8) + "abuse:\n  max_messages_per_hour: \(limit)\n").write(
+        to: service, atomically: true, encoding: .utf8)
+    return config
 }
 
 extension JSONDecoder {
