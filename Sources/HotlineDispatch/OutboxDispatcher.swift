@@ -49,6 +49,9 @@ public final class OutboxDispatcher: Service, Sendable {
     /// whose attempt ran during a fault is due again as soon as the fault ends, not when its
     /// lease does, and one 111 already has is not sent again.
     private let unsettled = Mutex<[Int64: (item: ClaimedOutbox, outcome: OutboxOutcome, at: Date)]>([:])
+    /// SMS alerts the database would not start (case reference -> why), retried the same way:
+    /// otherwise the ladder would wait for the case's acknowledgement deadline.
+    private let unstartedAlerts = Mutex<[String: String]>([:])
 
     public init(
         store: any Store, config: EscalationConfig, webhook: Webhook?, senders: [String: any SMSSender], transport: HTTPTransport,
@@ -172,14 +175,29 @@ public final class OutboxDispatcher: Service, Sendable {
             unsettled.withLock { $0[item.id] = (item, outcome, settledAt) }
         }
         if case .failed = outcome, case .escalation(let reference) = item.work {
-            try? await store.alertNow(reference: reference, reason: "webhook failed", at: now())
-            wake()
+            await alertNow(reference: reference, reason: "webhook failed")
         }
     }
 
-    /// Records the outcomes a failing database refused earlier, oldest first; those it still
-    /// refuses wait for the next pass (or, after a restart, for `releaseClaims`).
+    /// Starts the SMS alerts for a case now; kept for the next pass when the database refuses.
+    func alertNow(reference: String, reason: String) async {
+        do {
+            try await store.alertNow(reference: reference, reason: reason, at: now())
+            unstartedAlerts.withLock { _ = $0.removeValue(forKey: reference) }
+            wake()
+        } catch {
+            logger.error("could not start SMS alerts; kept for the next pass", metadata: ["case": "\(reference)"])
+            unstartedAlerts.withLock { $0[reference] = reason }
+        }
+    }
+
+    /// Records the outcomes a failing database refused earlier, oldest first, and starts the
+    /// alerts it would not; what it still refuses waits for the next pass (or, after a
+    /// restart, for `releaseClaims` and the cases' acknowledgement deadlines).
     func settleLeftovers() async {
+        for (reference, reason) in unstartedAlerts.withLock({ $0.sorted { $0.key < $1.key } }) {
+            await alertNow(reference: reference, reason: reason)
+        }
         let waiting = unsettled.withLock { $0.values.sorted { $0.item.id < $1.item.id } }
         for (item, outcome, at) in waiting {
             do {
@@ -203,10 +221,7 @@ public final class OutboxDispatcher: Service, Sendable {
 
     func deliverEscalation(_ item: ClaimedOutbox, reference: String) async -> OutboxOutcome {
         guard let webhook else {
-            if item.attempts == 1 {
-                try? await store.alertNow(reference: reference, reason: "no escalation webhook configured", at: now())
-                wake()
-            }
+            if item.attempts == 1 { await alertNow(reference: reference, reason: "no escalation webhook configured") }
             return .retry(at: now().addingTimeInterval(config.retry.maxDelaySeconds), error: "escalation webhook not configured")
         }
         let body: [UInt8]

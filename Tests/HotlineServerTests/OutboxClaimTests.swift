@@ -32,8 +32,8 @@ struct OutboxClaimTests {
 
 @Suite("Outbox outcomes the database refused")
 struct OutboxUnsettledTests {
-    @Test("an escalation delivered while the database refused writes is recorded when it takes them again, not sent twice")
-    func outcomeRecordedAfterTheFault() async throws {
+    /// A store holding one P1 case escalated to 111, and a dispatcher sending to `receiver`.
+    private func escalatedCase(receiver: LocalReceiver) async throws -> (SQLiteStore, OutboxDispatcher, path: String) {
         let path = try makeTemporaryDirectory().appendingPathComponent("unsettled.sqlite").path
         let store = try SQLiteStore(path: path)
         _ = try await store.recordTurn(
@@ -46,10 +46,18 @@ struct OutboxUnsettledTests {
                 reply: StoredReply(text: "111", continues: true), inboundText: "3",
                 effects: [.openCase(reference: "QN-TEST01"), .escalate(reference: "QN-TEST01", priority: .p1, reasons: ["help now"])])
         }
-        let receiver = try await LocalReceiver.start()
-        defer { Task { await receiver.stop() } }
-        // Another connection holds SQLite's write lock while 111 answers: recording the
-        // delivery fails (busy, as on a full disk) after the store's 5 s busy timeout.
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        let dispatcher = OutboxDispatcher(
+            store: store, config: EscalationConfig(), webhook: .init(url: receiver.webhookURL, secret: testSecret), senders: [:],
+            transport: HTTPTransport(), nationalHotline: "111", logger: logger)
+        return (store, dispatcher, path)
+    }
+
+    /// While 111 answers, another connection takes SQLite's write lock, so what the dispatcher
+    /// writes next fails (busy, as on a full disk) after the store's 5 s busy timeout. Returns
+    /// what releases the lock.
+    private func lockDatabaseWhileAnswering(_ receiver: LocalReceiver, path: String) throws -> @Sendable () -> Void {
         let blocker = try DatabaseQueue(path: path)
         let locked = DispatchSemaphore(value: 0)
         let release = DispatchSemaphore(value: 0)
@@ -63,20 +71,50 @@ struct OutboxUnsettledTests {
             }
             locked.wait()
         }
-        var logger = Logger(label: "test")
-        logger.logLevel = .critical
-        let dispatcher = OutboxDispatcher(
-            store: store, config: EscalationConfig(), webhook: .init(url: receiver.webhookURL, secret: testSecret), senders: [:],
-            transport: HTTPTransport(), nationalHotline: "111", logger: logger)
+        return {
+            receiver.beforeWebhookAnswer(nil)
+            release.signal()
+        }
+    }
+
+    @Test("an escalation delivered while the database refused writes is recorded when it takes them again, not sent twice")
+    func outcomeRecordedAfterTheFault() async throws {
+        let receiver = try await LocalReceiver.start()
+        defer { Task { await receiver.stop() } }
+        let (store, dispatcher, path) = try await escalatedCase(receiver: receiver)
+        let unlock = try lockDatabaseWhileAnswering(receiver, path: path)
 
         #expect(try await dispatcher.runOnce() == 1)
         #expect(receiver.escalations.count == 1)
         #expect(try await store.outbox(kind: "escalation").map(\.status) == ["sending"])
 
-        receiver.beforeWebhookAnswer(nil)
-        release.signal()
+        unlock()
         _ = try await dispatcher.runOnce()
         #expect(try await store.outbox(kind: "escalation").map(\.status) == ["delivered"])
         #expect(receiver.escalations.count == 1)
+    }
+
+    @Test("an escalation 111 refused while the database refused writes starts the SMS alerts when it takes them again")
+    func alertsStartedAfterTheFault() async throws {
+        let receiver = try await LocalReceiver.start()
+        defer { Task { await receiver.stop() } }
+        let (store, dispatcher, path) = try await escalatedCase(receiver: receiver)
+        receiver.setWebhookStatus(400)
+        let unlock = try lockDatabaseWhileAnswering(receiver, path: path)
+        let ackCheckDue = {
+            try await store.pool.read { db in try Date.fetchOne(db, sql: "SELECT due_at FROM outbox WHERE kind = 'ack_check'") }
+        }
+        let deadline = try #require(try await ackCheckDue())
+        #expect(deadline > Date().addingTimeInterval(200))  // P1: acknowledged within 300 s
+
+        #expect(try await dispatcher.runOnce() == 1)
+        #expect(try await ackCheckDue() == deadline)  // the alerts could not start
+
+        unlock()
+        let restart = Date()
+        _ = try await dispatcher.runOnce()
+        #expect(try await store.outbox(kind: "escalation").map(\.status) == ["failed"])
+        let due = try #require(try await ackCheckDue())
+        #expect(due < restart.addingTimeInterval(5), "the SMS ladder waits until \(due)")
     }
 }
