@@ -79,7 +79,8 @@ extension SQLiteStore {
                 lastReplySealed: row["last_reply_sealed"], lastReplyContinues: row["last_reply_continues"])
             return TurnSnapshot(session: session, candidates: [])
         }
-        let candidates = try Row.fetchAll(db, cached: unfinishedCandidatesSQL, arguments: unfinishedCandidatesArguments(turn, personKey))
+        let candidates = try Row.fetchAll(
+            db, cached: unfinishedCandidatesSQL, arguments: [personKey, turn.receivedAt.addingTimeInterval(-turn.resumeWindow)])
         return TurnSnapshot(session: nil, candidates: candidates.map { .init(id: $0["id"], stateSealed: $0["state_sealed"]) })
     }
 
@@ -101,10 +102,6 @@ extension SQLiteStore {
         WHERE phone_key = ? AND updated_at > ? AND status != 'superseded'
         ORDER BY updated_at DESC LIMIT 5
         """
-
-    static func unfinishedCandidatesArguments(_ turn: InboundTurn, _ personKey: String) -> StatementArguments {
-        [personKey, turn.receivedAt.addingTimeInterval(-turn.resumeWindow)]
-    }
 
     /// Decides `turn` against `snapshot`. Pure but for the sealer's random nonces.
     static func plan(

@@ -124,7 +124,7 @@ public final class SQLiteStore: Store {
                 sealed = decided
             case .takeOverUnfinished:
                 let unfinished = try Self.takeUnfinished(
-                    for: turn, personKey: personKey, sealer: sealer, acknowledgement: acknowledgement, db: db)
+                    from: snapshot.candidates, at: turn.receivedAt, sealer: sealer, acknowledgement: acknowledgement, db: db)
                 sealed = try Self.seal(
                     decide(TurnContext(session: nil, unfinished: unfinished)), sessionID: nil, turn: turn, sealer: sealer)
             }
@@ -265,20 +265,21 @@ public final class SQLiteStore: Store {
         return try sealer.open(row["last_reply_sealed"])
     }
 
-    /// The person's most recent unfinished report within the resume window, from another
-    /// session, which is marked superseded so the report is offered once, by this session.
+    /// The most recent unfinished report among `candidates` (the person's sessions in the
+    /// resume window, as this transaction's snapshot read them), from a session which is
+    /// marked superseded so the report is offered once, by this session.
     private static func takeUnfinished(
-        for turn: InboundTurn, personKey: String, sealer: any PersonalDataSealer, acknowledgement: AcknowledgementPolicy, db: Database
+        from candidates: [TurnSnapshot.Candidate], at now: Date, sealer: any PersonalDataSealer,
+        acknowledgement: AcknowledgementPolicy, db: Database
     ) throws -> UnfinishedReport? {
-        let rows = try Row.fetchAll(db, cached: unfinishedCandidatesSQL, arguments: unfinishedCandidatesArguments(turn, personKey))
-        for row in rows {
-            let state = try openState(row, sealer)
+        for candidate in candidates {
+            let state = try openState(candidate.stateSealed, sealer)
             guard state.unfinishedReport != nil else { continue }
             // Closing it first marks an open report incomplete (escalating it when P2+), so
             // it is on file whatever the person answers to the offer.
             return try close(
-                session: row["id"], state: state, status: "superseded", at: turn.receivedAt, sealer: sealer,
-                acknowledgement: acknowledgement, db: db
+                session: candidate.id, state: state, status: "superseded", at: now, sealer: sealer, acknowledgement: acknowledgement,
+                db: db
             ).unfinishedReport
         }
         return nil
