@@ -6,6 +6,24 @@ import HotlineServer
 struct TriageCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "triage",
+        abstract: "Judge a message as the service would, train the learned model, or measure triage on labelled messages.",
+        subcommands: [TriageJudge.self, TriageTrain.self, TriageEval.self],
+        defaultSubcommand: TriageJudge.self)
+}
+
+/// Loads the configuration or exits 78 (EX_CONFIG) with every problem on stderr.
+func loadConfigOrExit(_ directory: String, withModel: Bool = true) throws -> HotlineConfig {
+    do {
+        return try ConfigLoader.load(directory: directory, withModel: withModel)
+    } catch {
+        FileHandle.standardError.write(Data("\(error)\n".utf8))
+        throw ExitCode(78)
+    }
+}
+
+struct TriageJudge: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "judge",
         abstract: "Judge a message as the service would: one JSON object with priority, category and reasons.")
 
     @Option(help: "The gateway-config folder (env HOTLINE_CONFIG). [default: gateway-config]")
@@ -30,19 +48,161 @@ struct TriageCommand: ParsableCommand {
     }
 
     func run() throws {
-        let directory = configDirectory(config)
-        let loaded: HotlineConfig
-        do {
-            loaded = try ConfigLoader.load(directory: directory)
-        } catch {
-            FileHandle.standardError.write(Data("\(error)\n".utf8))
-            throw ExitCode(78)
-        }
-        let triage = Triage(rules: loaded.triage, normalizer: InputNormalizer(rules: loaded.textRules))
-        let decision = triage.judge(text: text.joined(separator: " "))
+        let loaded = try loadConfigOrExit(configDirectory(config))
+        let decision = loaded.makeEngine().triage!.judge(text: text.joined(separator: " "))
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let output = Output(priority: decision.priority.rawValue, category: decision.category, reasons: decision.reasons)
         print(String(decoding: try encoder.encode(output), as: UTF8.self))
+    }
+}
+
+/// Reads a corpus file or exits 65 (EX_DATAERR) naming each bad line.
+func readCorpusOrExit(_ path: String) throws -> (examples: [TriageCorpus.Example], contents: String) {
+    guard let data = FileManager.default.contents(atPath: path), let contents = String(data: data, encoding: .utf8) else {
+        FileHandle.standardError.write(Data("\(path): cannot be read as UTF-8 text\n".utf8))
+        throw ExitCode(66)
+    }
+    switch TriageCorpus.parse(contents) {
+    case .success(let examples): return (examples, contents)
+    case .failure(let problems):
+        for p in problems.all { FileHandle.standardError.write(Data("\(path):\(p.line): error: \(p.message)\n".utf8)) }
+        throw ExitCode(65)
+    }
+}
+
+struct TriageTrain: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Train the learned model from the corpus's development part and write it into the configuration.",
+        discussion: """
+            Deterministic: the same corpus and rules always give the same file. Takes seconds; \
+            no rebuild is needed, the service reads the new model when it next starts.
+            """)
+
+    @Option(help: "The gateway-config folder (env HOTLINE_CONFIG). [default: gateway-config]")
+    var config: String?
+
+    @Option(help: "The labelled examples. [default: CONFIG/triage-corpus/dev.tsv]")
+    var corpus: String?
+
+    @Option(help: "Where to write the model. [default: CONFIG/triage-model.json]")
+    var out: String?
+
+    @Option(help: "Also write the held-out evaluation (figures and every miss, as `eval` prints them) to this file.")
+    var report: String?
+
+    @Option(help: ArgumentHelp("Passes over the examples.", visibility: .hidden))
+    var epochs: Int?
+
+    @Option(help: ArgumentHelp("Step size of gradient descent.", visibility: .hidden))
+    var learningRate: Float?
+
+    @Option(help: ArgumentHelp("Weight decay.", visibility: .hidden))
+    var l2: Float?
+
+    func run() throws {
+        let directory = configDirectory(config)
+        let loaded = try loadConfigOrExit(directory, withModel: false)
+        let corpusPath = corpus ?? (directory as NSString).appendingPathComponent("\(ConfigLoader.triageCorpusFolder)/dev.tsv")
+        let (examples, contents) = try readCorpusOrExit(corpusPath)
+        let rules = Triage(rules: loaded.triage, normalizer: InputNormalizer(rules: loaded.textRules))
+        var trainer = TriageTrainer()
+        if let epochs { trainer.epochs = epochs }
+        if let learningRate { trainer.learningRate = learningRate }
+        if let l2 { trainer.l2 = l2 }
+        let (model, outcome) = trainer.train(examples, rules: rules, corpusDigest: TriageCorpus.digest(contents))
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+        let outPath = out ?? (directory as NSString).appendingPathComponent(ConfigLoader.triageModelFile)
+        try encoder.encode(TriageModelFile(model)).write(to: URL(fileURLWithPath: outPath))
+        let t = outcome.thresholds
+        let h = outcome.heldOut
+        print("trained on \(examples.count) examples from \(corpusPath) → \(outPath)")
+        print(
+            String(
+                format: "bars: P1 %.2f (%.2f when already P2), P2-or-higher %.2f (%.2f with a harm hint)", t.p1, t.p1WhenUrgent, t.urgent,
+                t.urgentWithHint))
+        print(
+            String(
+                format: "held-out folds: P1 recall %.3f, P2-or-higher recall %.3f, false P1 among routine %.3f, P2+ among routine %.3f",
+                h.p1Recall.value, h.urgentRecall.value, h.falseP1AmongRoutine.value, h.urgentAmongRoutine.value))
+        for note in outcome.notes { print("note: \(note)") }
+        if let path = self.report {
+            let text = TriageReportText.render(h, file: "\(corpusPath) (held-out folds)", model: true)
+            try Data((text + "\n").utf8).write(to: URL(fileURLWithPath: path))
+        }
+    }
+}
+
+struct TriageEval: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "eval",
+        abstract: "Measure triage on labelled messages (PRIORITY<TAB>CATEGORY<TAB>TEXT); exit 1 when a target is missed.")
+
+    @Option(help: "The gateway-config folder (env HOTLINE_CONFIG). [default: gateway-config]")
+    var config: String?
+
+    @Flag(help: "Print the figures as one JSON object.")
+    var json = false
+
+    @Option(help: "P1 recall target.")
+    var p1Recall = 0.95
+
+    @Option(help: "P2-or-higher recall target.")
+    var urgentRecall = 0.95
+
+    @Option(help: "Most false P1 among routine messages.")
+    var maxFalseP1 = 0.08
+
+    @Flag(help: "Print every message's judgement as one JSON line (line, labelled, judged, category, reasons) instead of the figures.")
+    var each = false
+
+    @Flag(help: "Judge by the rules of triage.yaml alone, without the learned model: to see what the rules catch.")
+    var rulesOnly = false
+
+    @Argument(help: "The labelled messages.")
+    var file: String
+
+    func run() throws {
+        let loaded = try loadConfigOrExit(configDirectory(config))
+        let (examples, _) = try readCorpusOrExit(file)
+        var triage = loaded.makeEngine().triage!
+        if rulesOnly { triage = Triage(rules: triage.rules, normalizer: triage.normalizer) }
+        let decisions = examples.map { triage.judge(text: $0.text) }
+        if each {
+            struct Line: Encodable {
+                var line: Int
+                var labelled: String
+                var judged: String
+                var category: String?
+                var reasons: [String]
+            }
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            for (e, d) in zip(examples, decisions) {
+                let line = Line(
+                    line: e.line, labelled: e.priority.rawValue, judged: d.priority.rawValue, category: d.category, reasons: d.reasons)
+                print(String(decoding: try encoder.encode(line), as: UTF8.self))
+            }
+            return
+        }
+        let evaluation = TriageEvaluation(examples: examples, decisions: decisions)
+        var targets = TriageEvaluation.Targets()
+        targets.p1Recall = p1Recall
+        targets.urgentRecall = urgentRecall
+        targets.maxFalseP1 = maxFalseP1
+        let failures = evaluation.failures(against: targets)
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+            print(String(decoding: try encoder.encode(evaluation), as: UTF8.self))
+        } else {
+            print(TriageReportText.render(evaluation, file: file, model: triage.model != nil))
+        }
+        if !failures.isEmpty {
+            for f in failures { FileHandle.standardError.write(Data("target missed: \(f)\n".utf8)) }
+            throw ExitCode(1)
+        }
     }
 }

@@ -15,6 +15,8 @@ public struct HotlineConfig: Sendable {
     public var textRules: TextRules
     /// What makes a message urgent (`triage.yaml`).
     public var triage: TriageRules
+    /// The learned half of triage (`triage-model.json`), when there is one.
+    public var triageModel: TriageModel? = nil
     /// Where urgent cases go and who is chased (`escalation.yaml`).
     public var escalation: EscalationConfig
     /// Problems that do not stop the service (an unreachable node, say).
@@ -30,13 +32,14 @@ public struct HotlineConfig: Sendable {
         let normalizer = InputNormalizer(rules: textRules)
         return ConversationEngine(
             flow: startFlow, defaultLanguage: service.defaultLanguage, normalizer: normalizer,
-            triage: Triage(rules: triage, normalizer: normalizer), areas: service.areas)
+            triage: Triage(rules: triage, normalizer: normalizer, model: triageModel), areas: service.areas)
     }
 }
 
 public enum ConfigLoader {
     /// Loads and validates every file; throws every problem found (not just the first).
-    public static func load(directory: String) throws(ConfigErrors) -> HotlineConfig {
+    /// `withModel: false` skips the learned model, for `hotline triage train`, which replaces it.
+    public static func load(directory: String, withModel: Bool = true) throws(ConfigErrors) -> HotlineConfig {
         var issues: [ConfigIssue] = []
         let root = URL(fileURLWithPath: directory)
         var isDirectory: ObjCBool = false
@@ -75,6 +78,7 @@ public enum ConfigLoader {
                         file: display(directory, "triage.yaml"), line: line(in: triagePath, path: ["categories", "\(i)"]),
                         key: "categories.\(i)", message: "category '\(rule.category)' has no phrases; give it P1, P2 or P3 phrases"))
             }
+            if let triage { issues += triageRuleIssues(triage, path: triagePath, name: display(directory, "triage.yaml")) }
         } else {
             issues.append(
                 ConfigIssue(
@@ -214,10 +218,14 @@ public enum ConfigLoader {
             }
         }
 
+        let triageModel =
+            withModel ? loadTriageModel(directory: directory, rules: triage, issues: &issues, warnings: &warnings) : nil
         guard issues.isEmpty, let service, let triage else { throw ConfigErrors(issues: issues + warnings) }
-        return HotlineConfig(
+        var config = HotlineConfig(
             directory: directory, service: service, gateways: gateways.sorted { $0.id < $1.id }, flows: flows,
             textRules: textRules, triage: triage, escalation: escalation, warnings: warnings)
+        config.triageModel = triageModel
+        return config
     }
 
     static func yamlFiles(in folder: URL) -> [URL] {

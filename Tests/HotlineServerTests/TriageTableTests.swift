@@ -10,7 +10,7 @@ import Testing
 struct TriageTableTests {
     static let triage: Triage = {
         let config = try! ConfigLoader.load(directory: bundledConfigDirectory)
-        return Triage(rules: config.triage, normalizer: InputNormalizer(rules: config.textRules))
+        return config.makeEngine().triage!
     }()
 
     struct Case: Sendable, CustomTestStringConvertible {
