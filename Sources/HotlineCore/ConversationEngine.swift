@@ -14,6 +14,20 @@ public struct ConversationEngine: Sendable {
     private let areaKeys: [(key: [Substring], name: String)]
     private let cancelWords: Set<String>
     private let helpWords: Set<String>
+    /// Each menu's options as words, for answers that name an option (see `Flow.AnswerWords`).
+    let menuWords: [String: [OptionWords]]
+    /// A word of an answer and the words it is read as (itself and its `same` group).
+    private let sameWords: [String: Set<String>]
+    private let fillerWords: Set<String>
+    /// The most the notes field keeps: the `max_length` of the question that saves it.
+    let notesMaxLength: Int?
+
+    struct OptionWords: Sendable {
+        /// Every word of the option: its key, its value, its label in each language.
+        var words: Set<String>
+        /// The words no other option of the menu has.
+        var distinctive: Set<String>
+    }
 
     /// Answers that work on every screen.
     static let backWords: Set<String> = ["0"]
@@ -30,6 +44,40 @@ public struct ConversationEngine: Sendable {
         self.triage = triage
         cancelWords = Set(flow.keywords.cancel.map { normalizer.matchKey($0) })
         helpWords = Set(flow.keywords.help.map { $0 == "?" ? "?" : normalizer.matchKey($0) })
+        func words(_ text: String) -> [String] { normalizer.matchKey(text).split(separator: " ").map(String.init) }
+        var menus: [String: [OptionWords]] = [:]
+        for (id, node) in flow.nodes where node.type == .menu {
+            let all = node.options.map { option in
+                Set(words(option.key) + (option.value.map(words) ?? []) + option.label.translations.values.flatMap(words))
+            }
+            menus[id] = all.enumerated().map { i, own in
+                let others = all.enumerated().filter { $0.offset != i }.reduce(into: Set<String>()) { $0.formUnion($1.element) }
+                return OptionWords(words: own, distinctive: own.subtracting(others))
+            }
+        }
+        menuWords = menus
+        var same: [String: Set<String>] = [:]
+        for group in flow.answerWords.same {
+            let keys = Set(group.flatMap(words))
+            for key in keys { same[key, default: []].formUnion(keys) }
+        }
+        sameWords = same
+        fillerWords = Set(flow.answerWords.fillers.flatMap(words))
+        notesMaxLength = flow.nodes.values.first { $0.type == .question && $0.field == flow.notesField }?.maxLength
+    }
+
+    /// The option an answer names by its words ("toi nay" for "Buổi tối"): the one option
+    /// with a word of the answer that no other option has, when every other word of the answer
+    /// is that option's own or a filler. Nil when none, or more than one, is named.
+    func option(named answer: String, in nodeID: String) -> Int? {
+        guard let options = menuWords[nodeID] else { return nil }
+        let readings = answer.split(separator: " ").map { word in sameWords[String(word)] ?? [String(word)] }
+        guard !readings.isEmpty else { return nil }
+        let named = options.indices.filter { i in readings.contains { !$0.isDisjoint(with: options[i].distinctive) } }
+        guard named.count == 1, let chosen = named.first else { return nil }
+        let own = options[chosen].words
+        guard readings.allSatisfy({ !$0.isDisjoint(with: own) || !$0.isDisjoint(with: fillerWords) }) else { return nil }
+        return chosen
     }
 
     func isCancel(_ key: String) -> Bool { cancelWords.contains(key) }
@@ -69,6 +117,18 @@ public struct ConversationEngine: Sendable {
         return run.finish(before: before)
     }
 
+    /// The first SMS of a conversation, read as an answer to the first screen when it is one
+    /// ("1", HELP, STOP, a sentence that tells something, which is judged and kept); otherwise
+    /// (a greeting, a word that is no option) the first screen alone, with no wrong-answer hint
+    /// for a screen the person has not seen yet. The effects of both steps, in order.
+    public func firstMessage(_ text: String, unfinished: UnfinishedReport? = nil, _ context: StepContext) -> Step {
+        let opening = step(nil, unfinished.map { .startWithUnfinished($0) } ?? .start, context)
+        var answered = step(opening.state, .text(text), context)
+        if answered.choseNothing && answered.effects.isEmpty { return opening }
+        answered.effects = opening.effects + answered.effects
+        return answered
+    }
+
     func node(_ id: String) -> FlowNode {
         // The loader refuses a flow with a dangling transition, so this fallback only protects a
         // person from a state stored under an older flow: they land on the main menu.
@@ -89,6 +149,8 @@ private struct Run {
     var hint: String? = nil
     var cancelled = false
     var resumedNode: String? = nil
+    /// The answer chose nothing and changed nothing: the same screen is asked again.
+    var choseNothing = false
 
     init(engine: ConversationEngine, context: StepContext) {
         self.engine = engine
@@ -116,12 +178,12 @@ private struct Run {
             return
         }
         let node = engine.node(state.nodeID)
+        // Several words that choose nothing are someone telling us something, never a wrong answer.
+        let sentence = folded.contains(" ")
         switch node.type {
         case .menu:
-            guard let option = match(folded, in: node.options) else {
-                // Someone who writes a sentence instead of a number may be telling us something.
-                if folded.contains(" "), judge(text) { return }
-                return miss(node, retry: "retry_menu")
+            guard let option = match(folded, in: node) else {
+                return sentence ? hear(text) : miss(node, retry: "retry_menu")
             }
             if let field = node.field { save(field, option.value ?? option.key) }
             apply(option.actions, because: node.field.map { "\($0) = \(option.value ?? option.key)" } ?? "chose \(option.key)")
@@ -133,30 +195,93 @@ private struct Run {
             move(to: option.next)
         case .question:
             if node.optional, text.isEmpty || text == "#" {
-                if let field = node.field { save(field, "unknown") }
+                if let field = node.field { saveUnlessNoted(field, "unknown") }
                 return move(to: node.next ?? flow.start)
             }
             if let range = node.number {
-                guard let value = Int(folded), range.contains(value) else { return miss(node, retry: "retry_number") }
+                // "12", or a sentence holding one number in range ("chau 12 tuoi").
+                let numbers = folded.split(separator: " ").compactMap { Int($0) }.filter(range.contains)
+                guard let value = Int(folded) ?? (sentence && numbers.count == 1 ? numbers.first : nil), range.contains(value) else {
+                    return sentence ? hear(text) : miss(node, retry: "retry_number")
+                }
                 if let field = node.field { save(field, String(value)) }
+                if sentence, judge(text) { return }
                 return move(to: node.next ?? flow.start)
             }
             guard text.count >= max(1, node.minLength ?? 1) else { return miss(node, retry: "retry_text") }
-            // A long answer is never refused (it may be the one that matters); the field keeps
-            // its first max_length characters and the message log keeps it whole.
-            let kept = node.maxLength.map { text.count > $0 ? String(text.prefix($0)) + "…" : text } ?? text
-            if let field = node.field { save(field, kept) }
+            if let field = node.field, field == flow.notesField {
+                note(text)
+            } else if let field = node.field {
+                // A long answer is never refused (it may be the one that matters); the field keeps
+                // its first max_length characters and the message log keeps it whole.
+                save(field, node.maxLength.map { text.count > $0 ? String(text.prefix($0)) + "…" : text } ?? text)
+            }
             if node.matchAreas, let area = engine.area(in: text) { save("area", area) }
             if judge(text) { return }
             move(to: node.next ?? flow.start)
         case .message:
             // "1 to go on" is what is expected; a sentence may be someone telling us something.
-            if folded.contains(" "), judge(text) { return }
+            if sentence, hearOnTheWay(text) { return }
             move(to: node.next ?? flow.start)
         case .end:
-            if folded.contains(" "), judge(text) { return }
+            if sentence, hearOnTheWay(text) { return }
             move(to: flow.start)
         }
+    }
+
+    /// A sentence written where a choice or a number was expected: judged (urgent words take
+    /// the person to help now, as anywhere), kept in the report, and the same screen asked again
+    /// saying it was heard. One that opens the report (a disclosure) goes on to the report's
+    /// questions, saying it was received and what happens next.
+    mutating func hear(_ text: String) {
+        let hadReport = state.report != nil
+        let moved = judge(text)
+        if state.report != nil { note(text) }
+        if moved { return }
+        if !hadReport, state.report != nil {
+            hint = localized(flow.texts["received"])
+            if let report = flow.report, !state.urgentPath { move(to: report) }
+            return
+        }
+        hint = localized(flow.texts[hadReport ? "noted" : "heard"])
+        choseNothing = !hadReport
+    }
+
+    /// A sentence where any answer moves on (a text to read): judged and kept like one at a
+    /// menu. Returns true when it moved the person (help now, or the report it opened).
+    mutating func hearOnTheWay(_ text: String) -> Bool {
+        let hadReport = state.report != nil
+        if judge(text) {
+            note(text)
+            return true
+        }
+        guard state.report != nil else { return false }
+        note(text)
+        guard !hadReport, let report = flow.report else { return false }
+        hint = localized(flow.texts["received"])
+        move(to: report)
+        return true
+    }
+
+    /// Adds what the person wrote to the report's notes field, after what it holds: a later
+    /// "cảm ơn" never replaces a disclosure. The field keeps at most the notes question's
+    /// `max_length`, its earliest words first; the message log keeps everything whole.
+    mutating func note(_ text: String) {
+        let field = flow.notesField
+        let held = state.answers[field].flatMap { $0 == "unknown" ? nil : $0 }
+        if let held, held.split(separator: "\n").contains(Substring(text)) { return }
+        var notes = held.map { $0 + "\n" + text } ?? text
+        if let limit = engine.notesMaxLength, notes.count > limit {
+            guard (held?.count ?? 0) < limit else { return }
+            notes = String(notes.prefix(limit)) + "…"
+        }
+        save(field, notes)
+    }
+
+    /// A skipped or missed question's stand-in value: never over notes already kept.
+    mutating func saveUnlessNoted(_ field: String, _ value: String) {
+        if field == flow.notesField, state.answers[field] != nil { return }
+        save(field, value)
     }
 
     /// An option by its key, its saved value or its label in any language.
@@ -172,7 +297,8 @@ private struct Run {
             guard decision.priority >= .p2 else { return false }
             apply([.openCase], because: "triage")
         }
-        if state.answers["category"] == nil, let category = decision.category { save("category", category) }
+        let category: String? = decision.category
+        if state.answers["category"] == nil, let category, !category.isEmpty { save("category", category) }
         var report = state.report!
         if decision.priority >= report.priority {
             report.priority = decision.priority
@@ -199,25 +325,31 @@ private struct Run {
         effects.append(.endSession)
     }
 
-    func match(_ answer: String, in options: [FlowOption]) -> FlowOption? {
+    /// The option an answer chooses: by its key, its saved value, its whole label in any
+    /// language, or the words that name it alone ("toi nay" for "Buổi tối").
+    func match(_ answer: String, in node: FlowNode) -> FlowOption? {
+        let options = node.options
         if let byKey = options.first(where: { $0.key.folded == answer }) { return byKey }
         guard !answer.isEmpty else { return nil }
         let normalizer = engine.normalizer
-        return options.first { option in
+        let whole = options.first { option in
             option.value.map { normalizer.matchKey($0) == answer } == true
                 || option.label.translations.values.contains { normalizer.matchKey($0) == answer }
         }
+        if let whole { return whole }
+        return engine.option(named: answer, in: state.nodeID).map { options[$0] }
     }
 
     mutating func miss(_ node: FlowNode, retry: String) {
         state.misses += 1
         guard state.misses >= 2 else {
             hint = localized(flow.texts[retry])
+            choseNothing = true
             return
         }
         // Never a third time round the same error: move forward, or offer help.
         if let rule = node.onMiss {
-            if let field = node.field, let value = rule.save { save(field, value) }
+            if let field = node.field, let value = rule.save { saveUnlessNoted(field, value) }
             move(to: rule.next)
         } else {
             move(to: flow.help)
@@ -335,6 +467,6 @@ private struct Run {
         }
         ordered += effects.filter { if case .escalate = $0 { true } else { false } }
         if effects.contains(.endSession) { ordered.append(.endSession) }
-        return Step(screen: render(), state: state, effects: ordered)
+        return Step(screen: render(), state: state, effects: ordered, choseNothing: choseNothing)
     }
 }

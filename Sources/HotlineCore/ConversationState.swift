@@ -117,4 +117,7 @@ public struct Step: Sendable, Equatable {
     public var screen: Screen
     public var state: ConversationState
     public var effects: [StepEffect]
+    /// The answer chose nothing and changed nothing (a wrong answer, a sentence with nothing to
+    /// keep it in): the same screen is asked again.
+    public var choseNothing: Bool = false
 }

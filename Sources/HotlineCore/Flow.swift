@@ -11,15 +11,60 @@ public struct Flow: Sendable, Codable, Equatable {
     public var urgent: String?
     /// The node that offers to continue an unfinished report when a person comes back.
     public var resume: String?
+    /// Where a report that a sentence opened goes on (someone who wrote what happened, at a
+    /// menu or as a first SMS, instead of choosing): the report's first question, shown with
+    /// the `received` text. Without it the same screen is asked again with that text.
+    public var report: String?
+    /// The report's field that keeps what a person writes instead of choosing (a sentence at a
+    /// menu or a number question), each added to what it holds; a question saving this field
+    /// adds its answer too, and a skip never overwrites it.
+    public var notesField: String
+    /// How an answer that names an option instead of pressing its key is read.
+    public var answerWords: AnswerWords
     /// Texts the engine itself shows: `retry_menu` (a choice not on the list), `retry_text`
-    /// (an answer too short), `cancelled` (after HUY/STOP), `keywords_help` (after HELP/GIUP),
-    /// each in every language.
+    /// (an answer too short), `retry_number`, `cancelled` (after HUY/STOP), `keywords_help`
+    /// (after HELP/GIUP), and for a sentence written where a choice was expected `received`
+    /// (it opened a report), `noted` (it was added to the report) and `heard` (no report to
+    /// add it to), each in every language.
     public var texts: [String: LocalizedText]
     /// Words that work on every screen.
     public var keywords: Keywords
     public var nodes: [String: FlowNode]
 
-    public static let requiredTexts = ["retry_menu", "retry_text", "retry_number", "cancelled", "keywords_help"]
+    public static let requiredTexts = [
+        "retry_menu", "retry_text", "retry_number", "cancelled", "keywords_help", "received", "noted", "heard",
+    ]
+
+    /// Reading an answer that names an option ("tối nay" for "Buổi tối", "ko" for "Không"): it
+    /// chooses the one option whose label holds a word no other option's label has, when its
+    /// other words are that option's own or fillers. An answer naming two options chooses
+    /// neither.
+    public struct AnswerWords: Sendable, Codable, Equatable {
+        /// Groups of words that mean the same in an answer (`[có, "yes", ừ, ok]`): a word of a
+        /// group is read as every word of it.
+        public var same: [[String]]
+        /// Words that may stand beside an option's words without changing the choice
+        /// ("nhé", "nay": "tối nay nhé").
+        public var fillers: [String]
+
+        public static let none = AnswerWords(same: [], fillers: [])
+
+        public init(same: [[String]], fillers: [String]) {
+            self.same = same
+            self.fillers = fillers
+        }
+
+        enum CodingKeys: String, CodingKey, CaseIterable {
+            case same, fillers
+        }
+
+        public init(from decoder: any Decoder) throws {
+            try decoder.rejectUnknownKeys(CodingKeys.self)
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            same = try c.decodeIfPresent([[String]].self, forKey: .same) ?? []
+            fillers = try c.decodeIfPresent([String].self, forKey: .fillers) ?? []
+        }
+    }
 
     public struct Keywords: Sendable, Codable, Equatable {
         /// End the conversation and say so.
@@ -36,20 +81,25 @@ public struct Flow: Sendable, Codable, Equatable {
     }
 
     public init(
-        id: String, start: String, help: String, urgent: String? = nil, texts: [String: LocalizedText], keywords: Keywords = .standard,
-        nodes: [String: FlowNode]
+        id: String, start: String, help: String, urgent: String? = nil, report: String? = nil, notesField: String = "description",
+        answerWords: AnswerWords = .none, texts: [String: LocalizedText], keywords: Keywords = .standard, nodes: [String: FlowNode]
     ) {
         self.id = id
         self.start = start
         self.help = help
         self.urgent = urgent
+        self.report = report
+        self.notesField = notesField
+        self.answerWords = answerWords
         self.texts = texts
         self.keywords = keywords
         self.nodes = nodes
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case id, start, help, urgent, resume, texts, keywords, nodes
+        case id, start, help, urgent, resume, report, texts, keywords, nodes
+        case notesField = "notes_field"
+        case answerWords = "answer_words"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -60,6 +110,9 @@ public struct Flow: Sendable, Codable, Equatable {
         help = try c.decode(String.self, forKey: .help)
         urgent = try c.decodeIfPresent(String.self, forKey: .urgent)
         resume = try c.decodeIfPresent(String.self, forKey: .resume)
+        report = try c.decodeIfPresent(String.self, forKey: .report)
+        notesField = try c.decodeIfPresent(String.self, forKey: .notesField) ?? "description"
+        answerWords = try c.decodeIfPresent(AnswerWords.self, forKey: .answerWords) ?? .none
         texts = try c.decode([String: LocalizedText].self, forKey: .texts)
         keywords = try c.decodeIfPresent(Keywords.self, forKey: .keywords) ?? .standard
         nodes = try c.decode([String: FlowNode].self, forKey: .nodes)

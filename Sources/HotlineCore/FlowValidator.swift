@@ -54,12 +54,23 @@ public enum FlowValidator {
         requireNode(flow.help, ["help"])
         if let urgent = flow.urgent { requireNode(urgent, ["urgent"]) }
         if let resume = flow.resume { requireNode(resume, ["resume"]) }
+        if let report = flow.report { requireNode(report, ["report"]) }
         for key in Flow.requiredTexts {
             if let text = flow.texts[key] {
                 requireLanguages(text, ["texts", key])
             } else {
-                problems.append(FlowProblem(["texts"], "needs '\(key)', the text shown after a wrong answer"))
+                problems.append(
+                    FlowProblem(["texts"], "needs '\(key)', one of the texts the engine shows itself (\(Self.textPurposes[key] ?? ""))"))
             }
+        }
+        // Answers are read a word at a time: an entry of several words could never match.
+        for (i, group) in flow.answerWords.same.enumerated() {
+            for word in group where word.trimmingWhitespace().contains(" ") || word.trimmingWhitespace().isEmpty {
+                problems.append(FlowProblem(["answer_words", "same", "\(i)"], "'\(word)' is not one word; each entry is a single word"))
+            }
+        }
+        for word in flow.answerWords.fillers where word.trimmingWhitespace().contains(" ") || word.trimmingWhitespace().isEmpty {
+            problems.append(FlowProblem(["answer_words", "fillers"], "'\(word)' is not one word; each entry is a single word"))
         }
 
         for (id, node) in flow.nodes.sorted(by: { $0.key < $1.key }) {
@@ -115,6 +126,29 @@ public enum FlowValidator {
         return problems
     }
 
+    static let textPurposes = [
+        "retry_menu": "after an answer that is no option", "retry_text": "after an answer too short",
+        "retry_number": "after an answer that is no number", "cancelled": "after HUY/STOP", "keywords_help": "after HELP/GIUP",
+        "received": "after a sentence that opened a report", "noted": "after a sentence added to the report",
+        "heard": "after a sentence with no report to add it to",
+    ]
+
+    /// Every hint a node's screen can carry, by the key of its text: what a wrong answer, HELP,
+    /// or a sentence written there puts above it.
+    static func hintKeys(_ id: String, _ node: FlowNode, flow: Flow) -> [String] {
+        var keys = ["keywords_help"]
+        switch node.type {
+        case .menu: keys += ["retry_menu", "noted", "heard"]
+        case .question where node.number != nil: keys += ["retry_number", "noted", "heard"]
+        case .question: keys.append("retry_text")
+        case .message, .end: break
+        }
+        // A report a sentence opened starts on flow.report under `received`; without one the
+        // sentence's own screen (a menu or a number question) is asked again under it.
+        if id == flow.report || (flow.report == nil && keys.contains("heard")) { keys.append("received") }
+        return keys
+    }
+
     private static func checkActions(_ actions: [FlowAction], _ path: [String], _ languages: [String], _ problems: inout [FlowProblem]) {
         for case .language(let language) in actions where !languages.contains(language) {
             problems.append(FlowProblem(path, "switches to '\(language)', which service.yaml does not list in languages"))
@@ -123,7 +157,7 @@ public enum FlowValidator {
 
     static func reachableNodes(_ flow: Flow) -> Set<String> {
         var seen: Set<String> = []
-        var queue = [flow.start, flow.help] + [flow.urgent, flow.resume].compactMap { $0 }
+        var queue = [flow.start, flow.help] + [flow.urgent, flow.resume, flow.report].compactMap { $0 }
         while let id = queue.popLast() {
             guard !seen.contains(id), let node = flow.nodes[id] else { continue }
             seen.insert(id)
@@ -154,16 +188,15 @@ public enum FlowValidator {
         return problems
     }
 
-    /// Renders every node in every language as the engine would, with the retry hint in front
-    /// (the longest form a screen takes), and reports any that the gateway would have to cut.
+    /// Renders every node in every language as the engine would, with the longest hint it can
+    /// carry in front (the longest form a screen takes), and reports any that the gateway
+    /// would have to cut.
     static func screenProblems(_ flow: Flow, languages: [String], target: ScreenTarget, variables: [String: String]) -> [FlowProblem] {
         var problems: [FlowProblem] = []
         for (id, node) in flow.nodes.sorted(by: { $0.key < $1.key }) {
             for language in languages {
-                // The longest hint a screen can carry: the retry text or the keywords help.
-                let retryKey = node.type == .question ? (node.number != nil ? "retry_number" : "retry_text") : "retry_menu"
-                let hints = [flow.texts[retryKey], flow.texts["keywords_help"]].compactMap { $0?.text(language, fallback: language) }
-                let hint = node.type == .end ? nil : hints.max(by: { $0.count < $1.count })
+                let hints = hintKeys(id, node, flow: flow).compactMap { flow.texts[$0]?.text(language, fallback: language) }
+                let hint = node.type == .end ? nil : hints.max(by: { $0.filling(variables).count < $1.filling(variables).count })
                 let text = node.screenText(language: language, fallback: language, hint: hint, variables: variables)
                 let rendered = target.policy.renderScreen(text, limits: target.limits)
                 if rendered.truncated {

@@ -36,7 +36,8 @@ public func buildRouter(
     HealthController(store: store, gatewayCount: config.gateways.count).addRoutes(to: router)
     metrics.addRoutes(to: router, store: store)
     let api = router.group("/api/v1").add(middleware: OperatorAuthMiddleware(tokens: tokens))
-    OperatorController(store: store, gateways: gateways, wake: wake, now: now).addRoutes(to: api)
+    OperatorController(store: store, gateways: gateways, categories: config.caseCategories, metrics: metrics, wake: wake, now: now)
+        .addRoutes(to: api)
     return router
 }
 

@@ -27,6 +27,19 @@ public struct HotlineConfig: Sendable {
     /// The longest values a screen may show, for checking that every screen fits.
     public var sampleScreenVariables: [String: String] { service.sampleScreenVariables }
 
+    /// Every category a case can carry: triage's categories, the values menus save as
+    /// `category`, and the flows' `category:` actions. An operator's correction names one.
+    public var caseCategories: Set<String> {
+        var names = Set(triage.categories.map(\.category))
+        for flow in flows.values {
+            for node in flow.nodes.values {
+                if node.field == "category" { names.formUnion(node.options.compactMap(\.value)) }
+                for case .category(let name) in node.actions + node.options.flatMap(\.actions) { names.insert(name) }
+            }
+        }
+        return names
+    }
+
     /// The conversation engine this configuration describes: its start flow, reader and triage.
     public func makeEngine() -> ConversationEngine {
         let normalizer = InputNormalizer(rules: textRules)

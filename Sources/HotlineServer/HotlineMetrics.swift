@@ -51,6 +51,15 @@ public final class HotlineMetrics: Sendable {
         ).increment()
     }
 
+    /// An operator corrected a case's triage: from the priority it had to the one they set, so
+    /// a hotline sees where its triage errs.
+    func triageCorrected(from: String, to: String) {
+        registry.makeCounter(
+            name: "hotline_triage_corrections_total", labels: [("from", from), ("to", to)],
+            help: "Triage corrections by operators, by the priority a case had and the one it was given"
+        ).increment()
+    }
+
     /// Gauges read from the database at scrape time.
     func update(_ counts: StoreCounts) {
         for channel in ["ussd", "sms"] {

@@ -9,6 +9,9 @@ import Storage
 struct OperatorController: Sendable {
     let store: any Store
     let gateways: [String: GatewayConfig]
+    /// The categories a case may be given: triage's and the flows' own.
+    let categories: Set<String>
+    let metrics: HotlineMetrics
     let wake: @Sendable () -> Void
     let now: @Sendable () -> Date
 
@@ -21,6 +24,7 @@ struct OperatorController: Sendable {
         group.post("cases/{reference}/notes", use: addNote)
         group.post("cases/{reference}/resolve", use: resolve)
         group.post("cases/{reference}/reply", use: reply)
+        group.post("cases/{reference}/triage", use: correctTriage)
         group.get("audit", use: audit)
         group.get("blocklist", use: listBlocked)
         group.post("blocklist", use: block)
@@ -68,6 +72,27 @@ struct OperatorController: Sendable {
             case text
             case allowSensitiveWords = "allow_sensitive_words"
         }
+    }
+
+    /// Every field optional, so a missing one is named in the answer rather than by the decoder.
+    struct TriageBody: Decodable {
+        var priority: String?
+        var category: String?
+        var reason: String?
+    }
+
+    struct TriageLevel: Codable, Sendable {
+        var priority: Priority
+        var category: String?
+    }
+
+    struct TriageDone: ResponseEncodable {
+        var reference: String
+        var status: String
+        var from: TriageLevel
+        var to: TriageLevel
+        /// True when the correction queued an escalation at the new priority.
+        var escalated: Bool
     }
 
     struct BlockBody: Decodable {
@@ -211,6 +236,46 @@ struct OperatorController: Sendable {
         }
         wake()
         return EditedResponse(status: .accepted, response: Done(reference: reference, status: "queued"))
+    }
+
+    /// An operator corrects the case's triage: priority (P1, P2, P3), optionally category, and
+    /// why. Recorded in the history and the audit trail, counted in
+    /// `hotline_triage_corrections_total{from,to}`; a raise escalates (see `TriageCorrection`).
+    @Sendable func correctTriage(_ request: Request, context: HotlineRequestContext) async throws -> TriageDone {
+        let reference = try context.parameters.require("reference")
+        let body = try await request.decode(as: TriageBody.self, context: context)
+        let levels = "P1, P2 or P3"
+        guard let rawPriority = body.priority?.trimmingCharacters(in: .whitespaces), !rawPriority.isEmpty else {
+            throw HTTPError(.badRequest, message: "priority is required: \(levels)")
+        }
+        guard let priority = Priority(rawValue: rawPriority.uppercased()), priority != .none else {
+            throw HTTPError(.unprocessableContent, message: "priority '\(rawPriority)' is not one of \(levels)")
+        }
+        var category: String? = nil
+        if let raw = body.category?.trimmingCharacters(in: .whitespaces) {
+            guard categories.contains(raw) else {
+                throw HTTPError(
+                    .unprocessableContent,
+                    message: "category '\(raw)' is not one this hotline uses; one of \(categories.sorted().joined(separator: ", "))")
+            }
+            category = raw
+        }
+        let reason = body.reason?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+        guard !reason.isEmpty, reason.count <= 500 else {
+            throw HTTPError(.badRequest, message: "reason is required: 1 to 500 characters saying why the triage was wrong")
+        }
+        var done: TriageCorrected? = nil
+        try await perform {
+            done = try await store.correctTriage(
+                reference: reference, priority: priority, category: category, reason: reason, actor: actor(context), at: now())
+        }
+        guard let done else { throw HTTPError(.internalServerError) }
+        let correction = done.correction
+        metrics.triageCorrected(from: correction.from.rawValue, to: correction.to.rawValue)
+        if done.escalated { wake() }
+        return TriageDone(
+            reference: reference, status: "corrected", from: TriageLevel(priority: correction.from, category: correction.fromCategory),
+            to: TriageLevel(priority: correction.to, category: correction.toCategory), escalated: done.escalated)
     }
 
     /// The audit trail, for supervisors only; reading it is itself audited.

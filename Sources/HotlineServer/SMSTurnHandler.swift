@@ -77,25 +77,10 @@ struct SMSTurnHandler: Sendable {
         session: StoredSession?, unfinished: UnfinishedReport?, sms: InboundSMS, gateway: GatewayConfig, engine: ConversationEngine,
         context: StepContext
     ) -> TurnDecision {
-        var step: Step
-        var effects: [StepEffect] = []
-        if let session {
-            step = engine.step(session.state, .text(sms.text), context)
-            effects = step.effects
-        } else {
-            // A first message is read as an answer to the first screen when it is one ("1",
-            // HELP, STOP, an urgent sentence); anything else ("chào") just gets the menu,
-            // not a "wrong answer" for a screen the person has not seen yet.
-            let opening = engine.step(nil, unfinished.map { .startWithUnfinished($0) } ?? .start, context)
-            let answered = engine.step(opening.state, .text(sms.text), context)
-            if answered.state.misses > 0 && answered.effects.isEmpty {
-                step = opening
-                effects = opening.effects
-            } else {
-                step = answered
-                effects = opening.effects + answered.effects
-            }
-        }
+        let step =
+            session.map { engine.step($0.state, .text(sms.text), context) }
+            ?? engine.firstMessage(sms.text, unfinished: unfinished, context)
+        let effects = step.effects
         let rendered = gateway.encoding.renderSMS(step.screen.text)
         let stopped = Self.isStop(sms.text, engine: engine)
         let queued =

@@ -57,13 +57,22 @@ public struct Simulator: Sendable {
     }
 
     public mutating func send(_ input: String) -> Display {
-        run(state == nil || state!.finished && channel == .ussd ? .start : .text(input))
+        // A text after the end (or the first) starts a new conversation, read as the service
+        // reads a first SMS; a USSD session that ended is dialled again.
+        let fresh = state == nil || state!.finished
+        if fresh && channel == .sms { return show(engine.firstMessage(input, context())) }
+        return run(fresh ? .start : .text(input))
+    }
+
+    private func context() -> StepContext {
+        StepContext(now: Date(), newCaseReference: CaseReference.random(prefix: referencePrefix), variables: variables)
     }
 
     private mutating func run(_ input: ConversationInput) -> Display {
-        let step = engine.step(
-            state, input,
-            StepContext(now: Date(), newCaseReference: CaseReference.random(prefix: referencePrefix), variables: variables))
+        show(engine.step(state, input, context()))
+    }
+
+    private mutating func show(_ step: Step) -> Display {
         state = step.state
         switch channel {
         case .ussd:

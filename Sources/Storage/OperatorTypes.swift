@@ -73,6 +73,18 @@ public struct CaseDetail: Sendable, Equatable {
     public var outcome: String?
 }
 
+/// What an operator's triage correction did.
+public struct TriageCorrected: Sendable, Equatable {
+    public var correction: TriageCorrection
+    /// True when it queued an escalation at the new priority (with its acknowledgement clock).
+    public var escalated: Bool
+
+    public init(correction: TriageCorrection, escalated: Bool) {
+        self.correction = correction
+        self.escalated = escalated
+    }
+}
+
 /// Why an operator action could not be done; each maps to one HTTP status.
 public enum OperatorActionError: Error, Equatable {
     case notFound(String)

@@ -173,6 +173,77 @@ extension SQLiteStore {
         }
     }
 
+    /// An operator corrects the case's triage, in one transaction: the case takes the new
+    /// priority and category (the correction added to its reasons), the conversation holding
+    /// it is told so its later turns keep them, the history keeps the operator's reason
+    /// sealed, the audit trail the change. A raise escalates as `TriageCorrection.escalatesNow`
+    /// says, through the outbox with the acknowledgement clock any escalation at that
+    /// priority starts; a lowering to a priority nobody must acknowledge stops the ladder.
+    public func correctTriage(
+        reference: String, priority: Priority, category: String?, reason: String, actor: String, at now: Date
+    ) async throws -> TriageCorrected {
+        let sealer = self.sealer
+        let acknowledgement = self.acknowledgement
+        return try await write { db in
+            guard
+                let row = try Row.fetchOne(
+                    db,
+                    cached: """
+                        SELECT c.id, c.priority, c.category, c.status, c.handling, c.reasons, c.created_at, s.phone_key
+                        FROM cases c LEFT JOIN sessions s ON s.id = c.session_id WHERE c.reference = ?
+                        """, arguments: [reference])
+            else { throw OperatorActionError.notFound(reference) }
+            let caseID: Int64 = row["id"]
+            let correction = TriageCorrection(
+                reference: reference, from: Priority(rawValue: row["priority"]) ?? .none, to: priority, fromCategory: row["category"],
+                toCategory: category ?? row["category"], actor: actor)
+            let status = CaseStatus(rawValue: row["status"]) ?? .open
+            let escalate = correction.escalatesNow(status: status, resolved: row["handling"] == Handling.resolved.rawValue)
+            var reasons = try JSONDecoder().decode([String].self, from: Data((row["reasons"] as String).utf8))
+            reasons.append(correction.reason)
+            try db.execute(
+                cached: "UPDATE cases SET priority = ?, category = ?, reasons = ?, updated_at = ? WHERE id = ?",
+                arguments: [
+                    priority.rawValue, correction.toCategory, String(decoding: try JSONEncoder().encode(reasons), as: UTF8.self), now,
+                    caseID,
+                ])
+            // The conversations that hold the case (its own, and any that offers it to be
+            // continued): their next turn would otherwise write back the old triage.
+            if let phoneKey = row["phone_key"] as String? {
+                let sessions = try Row.fetchAll(
+                    db,
+                    cached: """
+                        SELECT id, state_sealed FROM sessions
+                        WHERE phone_key = ? AND status != 'superseded' AND updated_at >= ?
+                        """, arguments: [phoneKey, row["created_at"] as Date])
+                for session in sessions {
+                    var state = try Self.openState(session, sealer)
+                    guard state.apply(correction, escalated: escalate) else { continue }
+                    try db.execute(
+                        cached: "UPDATE sessions SET state_sealed = ? WHERE id = ?",
+                        arguments: [try Self.sealState(state, sealer), session["id"] as Int64])
+                }
+            }
+            try db.execute(
+                cached:
+                    "INSERT INTO case_events (case_id, at, kind, detail, actor, note_sealed) VALUES (?, ?, 'triage_corrected', ?, ?, ?)",
+                arguments: [caseID, now, correction.summary, actor, try sealer.seal("\(correction.summary): \(reason)")])
+            try Self.audit(db, actor: actor, action: "correct_triage", reference: reference, detail: correction.summary, at: now)
+            if escalate {
+                try Self.queueEscalation(
+                    db, reference: reference, priority: priority, reasons: reasons, at: now, acknowledgement: acknowledgement)
+            } else if correction.lowers, acknowledgement.deadlines[priority] == nil {
+                try Self.stopLadder(db, caseID: caseID, at: now)
+                if db.changesCount > 0 {
+                    try Self.addEvent(
+                        db, reference: reference, at: now, kind: "ladder_stopped",
+                        detail: "\(priority.rawValue) needs no acknowledgement", actor: actor)
+                }
+            }
+            return TriageCorrected(correction: correction, escalated: escalate)
+        }
+    }
+
     /// Queues an operator's text to the reporter (the caller checked consent and gateway).
     public func queueOperatorSMS(reference: String, message: OutboundSMS, actor: String, at now: Date) async throws {
         let sealer = self.sealer

@@ -56,6 +56,10 @@ public protocol Store: Sendable {
     func claim(reference: String, actor: String, at: Date) async throws
     func addNote(reference: String, actor: String, text: String, at: Date) async throws
     func resolve(reference: String, actor: String, outcome: String, at: Date) async throws
+    /// An operator sets the case's priority and category (nil keeps it), with their reason.
+    func correctTriage(
+        reference: String, priority: Priority, category: String?, reason: String, actor: String, at: Date
+    ) async throws -> TriageCorrected
     func queueOperatorSMS(reference: String, message: OutboundSMS, actor: String, at: Date) async throws
     func claimInboundMessage(gatewayID: String, messageID: String, at: Date) async throws -> Bool
     func queueNotice(_ message: OutboundSMS, at: Date) async throws

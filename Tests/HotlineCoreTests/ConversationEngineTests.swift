@@ -15,6 +15,8 @@ struct ConversationEngineTests {
             "retry_menu": t("Sai.", "Wrong."), "retry_text": t("Ngan qua.", "Too short."), "retry_number": t("So?", "Number?"),
             "cancelled": t("Da dung.", "Stopped."),
             "keywords_help": t("Bam so.", "Press a number."),
+            "received": t("Da nhan {reference}.", "Received {reference}."), "noted": t("Da ghi.", "Noted."),
+            "heard": t("Cam on.", "Thanks."),
         ],
         nodes: [
             "menu": FlowNode(
@@ -219,13 +221,166 @@ struct KeywordAndUrgencyTests {
         #expect(again.screen.text.hasPrefix("Ma so QN-ABC123"))
     }
 
-    @Test("a sentence typed at a menu is read: urgent opens a P1 case, negated is a plain miss")
+    @Test("a sentence typed at a menu is read: urgent opens a P1 case, negated is heard with no case and no wrong-answer hint")
     func sentenceAtMenu() {
         let urgent = walk(["cuu em bo dang danh em"]).last!
         #expect(urgent.screen.text == "Goi 111 ngay. O dau?")
         #expect(urgent.effects.first == .openCase(reference: "QN-ABC123"))
+        #expect(urgent.state.answers["description"] == "cuu em bo dang danh em")
         let negated = walk(["em khong bi danh"]).last!
-        #expect(negated.screen.text.hasPrefix("Sai."))
+        #expect(negated.screen.text == "Cam on.\nMenu\n1. Bao tin\n2. English")
         #expect(negated.state.report == nil)
+        #expect(negated.state.misses == 0)
+        #expect(negated.choseNothing)
+    }
+}
+
+/// What people write instead of pressing a number: sentences are judged, kept in the report
+/// and heard; an answer that names an option by its words chooses it.
+@Suite("Sentences and answers in words")
+struct SentenceAndMeaningTests {
+    static func t(_ vi: String, _ en: String) -> LocalizedText { ConversationEngineTests.t(vi, en) }
+
+    static var flow: Flow {
+        var flow = KeywordAndUrgencyTests.flow
+        flow.report = "danger"
+        flow.answerWords = Flow.AnswerWords(same: [["có", "yes", "ok", "uh"], ["không", "no", "ko"]], fillers: ["nay", "nhé"])
+        flow.nodes["where"]!.next = "age"
+        flow.nodes["age"] = FlowNode(
+            type: .question, text: t("Tuoi?", "Age?"), field: "age", next: "contact", number: 0...17, optional: true)
+        flow.nodes["contact"] = FlowNode(
+            type: .menu, text: t("Lien lac?", "Contact?"),
+            options: [
+                FlowOption(key: "1", label: t("Có, nhắn tin", "Yes, by SMS"), value: "sms", next: "when"),
+                FlowOption(key: "2", label: t("Có, gọi điện", "Yes, call me"), value: "call", next: "when"),
+                FlowOption(key: "3", label: t("Không liên lạc", "No contact"), value: "none", next: "what"),
+            ], field: "contact", onMiss: MissRule(next: "what", save: "none"))
+        flow.nodes["when"] = FlowNode(
+            type: .menu, text: t("Luc nao?", "When?"),
+            options: [
+                FlowOption(key: "1", label: t("Buổi sáng", "Morning"), value: "morning", next: "what"),
+                FlowOption(key: "2", label: t("Buổi chiều", "Afternoon"), value: "afternoon", next: "what"),
+                FlowOption(key: "3", label: t("Buổi tối", "Evening"), value: "evening", next: "what"),
+            ], field: "contact_time", onMiss: MissRule(next: "what", save: "unknown"))
+        flow.nodes["what"] = FlowNode(
+            type: .question, text: t("Ke lai:", "Tell us:"), field: "description", next: "done", minLength: 3, maxLength: 60,
+            optional: true, onMiss: MissRule(next: "done", save: "unknown"))
+        return flow
+    }
+
+    let engine = ConversationEngine(flow: Self.flow, defaultLanguage: "vi", triage: Triage(rules: KeywordAndUrgencyTests.rules))
+    let context = StepContext(now: Date(timeIntervalSince1970: 0), newCaseReference: "QN-ABC123", variables: ["hotline": "111"])
+
+    func walk(_ inputs: [String]) -> Step {
+        var step = engine.step(nil, .start, context)
+        for input in inputs { step = engine.step(step.state, .text(input), context) }
+        return step
+    }
+
+    /// Up to the contact menu: a report, not in danger, in Ha Long, age skipped.
+    let toContact = ["1", "2", "Ha Long", "#"]
+
+    @Test("a disclosure at the first menu opens a P2 case, says it was received, and goes on to the report's questions")
+    func disclosureOpensTheReport() {
+        let step = walk(["em bi danh hoai"])
+        #expect(step.screen.text == "Da nhan QN-ABC123.\nNguy hiem?\n1. Co\n2. Khong")
+        #expect(step.state.nodeID == "danger")
+        #expect(step.state.report?.priority == .p2)
+        #expect(step.state.answers["description"] == "em bi danh hoai")
+        #expect(step.state.answers["category"] == "physical")
+        #expect(step.effects.first == .openCase(reference: "QN-ABC123"))
+        #expect(!step.choseNothing)
+    }
+
+    @Test("a sentence at a menu of a report is kept in its notes and the menu asked again saying so, without counting a miss")
+    func sentenceIsNotedAndMenuAskedAgain() {
+        let step = walk(toContact + ["x", "bo em say ruou"])
+        #expect(step.screen.text == "Da ghi.\nLien lac?\n1. Có, nhắn tin\n2. Có, gọi điện\n3. Không liên lạc")
+        #expect(step.state.nodeID == "contact")
+        #expect(step.state.misses == 1)
+        #expect(step.state.answers["description"] == "bo em say ruou")
+        // The next wrong answer is the second; the sentence was not one.
+        #expect(engine.step(step.state, .text("y"), context).state.nodeID == "what")
+    }
+
+    @Test("notes are added to, never replaced: a later thanks is appended, a skip or a second miss keeps them")
+    func notesAreAppended() {
+        let noted = walk(toContact + ["bo em say ruou la danh em", "3"])
+        #expect(noted.state.nodeID == "what")
+        #expect(noted.state.answers["description"] == "bo em say ruou la danh em")
+        let thanked = engine.step(noted.state, .text("cam on"), context)
+        #expect(thanked.state.answers["description"] == "bo em say ruou la danh em\ncam on")
+        #expect(engine.step(noted.state, .text("#"), context).state.answers["description"] == "bo em say ruou la danh em")
+        let missed = engine.step(engine.step(noted.state, .text("a"), context).state, .text("b"), context)
+        #expect(missed.state.nodeID == "done")
+        #expect(missed.state.answers["description"] == "bo em say ruou la danh em")
+        // The field keeps at most the question's max_length, the earliest words first.
+        let long = engine.step(noted.state, .text(String(repeating: "rat lau ", count: 20)), context)
+        #expect(long.state.answers["description"]?.hasPrefix("bo em say ruou la danh em\nrat lau") == true)
+        #expect(long.state.answers["description"]?.count == 61)
+    }
+
+    @Test("an answer that names one option by a word only it has chooses it, fillers and same-meaning words allowed")
+    func answerByMeaning() {
+        let toWhen = toContact + ["1"]
+        #expect(walk(toWhen + ["tối nay"]).state.answers["contact_time"] == "evening")
+        #expect(walk(toWhen + ["chieu nhé"]).state.answers["contact_time"] == "afternoon")
+        #expect(walk(toWhen + ["3 nhé"]).state.answers["contact_time"] == "evening")
+        #expect(walk(toContact + ["ko"]).state.answers["contact"] == "none")
+        #expect(walk(toContact + ["co, nhan tin"]).state.answers["contact"] == "sms")
+        #expect(walk(toContact + ["yes call me"]).state.answers["contact"] == "call")
+        #expect(walk(["1", "uh"]).state.answers["danger_now"] == "yes")
+    }
+
+    @Test("an answer naming two options, or a word every option has, chooses none")
+    func ambiguityChoosesNothing() {
+        let toWhen = toContact + ["1"]
+        // Two options named: several words, so a sentence, heard.
+        let both = walk(toWhen + ["sang hoac chieu"])
+        #expect(both.state.nodeID == "when")
+        #expect(both.state.answers["contact_time"] == nil)
+        #expect(both.screen.text.hasPrefix("Da ghi.\n"))
+        // "buoi" is in every label, "ok" means "có", which two options share: one word, a wrong answer.
+        #expect(walk(toWhen + ["buoi"]).screen.text.hasPrefix("Sai.\nLuc nao?"))
+        #expect(walk(toContact + ["ok"]).screen.text.hasPrefix("Sai.\nLien lac?"))
+        // A word that is neither the option's nor a filler: not an answer, a sentence.
+        #expect(walk(toWhen + ["toi khong biet"]).state.answers["contact_time"] == nil)
+    }
+
+    @Test("a sentence at a number question: one number in range is the answer, otherwise it is heard and the question asked again")
+    func sentenceAtNumberQuestion() {
+        let toAge = ["1", "2", "Ha Long"]
+        let answered = walk(toAge + ["chau 12 tuoi"])
+        #expect(answered.state.answers["age"] == "12")
+        #expect(answered.state.nodeID == "contact")
+        let heard = walk(toAge + ["chau hoc lop bay"])
+        #expect(heard.state.nodeID == "age")
+        #expect(heard.screen.text == "Da ghi.\nTuoi?")
+        #expect(walk(toAge + ["muoi"]).screen.text == "So?\nTuoi?")
+    }
+
+    @Test("urgent words in a sentence at any menu still go to help now, and are kept in the notes")
+    func urgentSentenceAtMenu() {
+        let step = walk(toContact + ["cuu em, bo dang danh em"])
+        #expect(step.screen.text == "Goi 111 ngay. O dau?")
+        #expect(step.state.report?.priority == .p1)
+        #expect(step.state.answers["description"] == "cuu em, bo dang danh em")
+        #expect(step.effects.contains { if case .escalate(_, .p1, _) = $0 { true } else { false } })
+    }
+
+    @Test("a first SMS: a greeting gets the first screen alone, a disclosure is read, a word that is no option is no wrong answer")
+    func firstMessage() {
+        let menu = "Menu\n1. Bao tin\n2. English"
+        for greeting in ["chao ban nhe", "alo", "x"] {
+            let step = engine.firstMessage(greeting, context)
+            #expect(step.screen.text == menu, "\(greeting)")
+            #expect(step.effects.isEmpty, "\(greeting)")
+        }
+        let disclosure = engine.firstMessage("em bi danh", context)
+        #expect(disclosure.screen.text.hasPrefix("Da nhan QN-ABC123.\nNguy hiem?"))
+        #expect(disclosure.effects.first == .openCase(reference: "QN-ABC123"))
+        #expect(disclosure.state.report?.priority == .p2)
+        #expect(engine.firstMessage("1", context).screen.text.hasPrefix("Nguy hiem?"))
+        #expect(engine.firstMessage("cuu em bo dang danh em", context).screen.text == "Goi 111 ngay. O dau?")
     }
 }
