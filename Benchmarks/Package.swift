@@ -38,6 +38,10 @@ let package = Package(
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
         .executableTarget(
+            name: "TriageProfile",
+            dependencies: [.product(name: "HotlineCore", package: root), .product(name: "Yams", package: "Yams")],
+            path: "TriageProfile"),
+        .executableTarget(
             name: "TextProfile", dependencies: [.product(name: "HotlineCore", package: root)], path: "TextProfile"),
         // A bare Hummingbird route returning a constant: what this machine serves with no work
         // behind the route. scripts/load.sh runs it after the service, with the same wrk load.

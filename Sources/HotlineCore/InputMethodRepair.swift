@@ -30,6 +30,11 @@ enum InputMethodRepair {
 
     /// `numericType != nil`, answered without the Unicode tables for ASCII.
     @inline(__always)
+    /// A-Z or a-z, without a Unicode property lookup (which costs more than the whole repair).
+    static func isASCIILetter(_ scalar: Unicode.Scalar) -> Bool {
+        (0x41...0x5A).contains(scalar.value) || (0x61...0x7A).contains(scalar.value)
+    }
+
     static func isNumeric(_ scalar: Unicode.Scalar) -> Bool {
         scalar.isASCII ? (0x30...0x39).contains(scalar.value) : scalar.properties.numericType != nil
     }
@@ -99,7 +104,7 @@ enum InputMethodRepair {
                 } else {
                     nucleus.append(.init(base: scalar, mark: .none))
                 }
-            } else if scalar.isASCII, scalar.properties.isAlphabetic {
+            } else if Self.isASCIILetter(scalar) {
                 guard !nucleus.isEmpty else { return nil }
                 final.unicodeScalars.append(scalar)
             } else {
@@ -113,7 +118,7 @@ enum InputMethodRepair {
 
     static func vni(_ word: UnsafeBufferPointer<Unicode.Scalar>) -> VietnameseSyllable? {
         let letters = word.lazy.filter { !isNumeric($0) }
-        guard !letters.isEmpty, letters.allSatisfy({ $0.isASCII && $0.properties.isAlphabetic }) else { return nil }
+        guard !letters.isEmpty, letters.allSatisfy(isASCIILetter) else { return nil }
         let initial = initialString(of: letters)
         var initialOut = initial
         var nucleus = Nucleus()

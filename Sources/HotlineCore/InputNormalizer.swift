@@ -126,12 +126,24 @@ public struct InputNormalizer: Sendable {
         case syllable(VietnameseSyllable)
     }
 
+    /// A plain search: the standard library's `firstRange(of:)` instantiates generic metadata
+    /// on every call, which made an English word (every one tries the swaps) cost
+    /// microseconds.
+    static func firstRange(of part: [Unicode.Scalar], in word: [Unicode.Scalar]) -> Range<Int>? {
+        guard !part.isEmpty, part.count <= word.count else { return nil }
+        outer: for start in 0...(word.count - part.count) {
+            for (offset, scalar) in part.enumerated() where word[start + offset] != scalar { continue outer }
+            return start..<(start + part.count)
+        }
+        return nil
+    }
+
     /// Applies the letter swaps that occur in `word`, one at a time, and returns the first
     /// result that is a well-formed syllable.
     func applySwaps(_ word: [Unicode.Scalar]) -> Swapped? {
         var candidate = word
         for swap in swaps {
-            guard let range = candidate.firstRange(of: swap.from) else { continue }
+            guard let range = Self.firstRange(of: swap.from, in: candidate) else { continue }
             candidate.replaceSubrange(range, with: swap.to)
             let bytes = candidate.map { UInt8(truncatingIfNeeded: $0.value) }
             if bytes.withUnsafeBufferPointer({ VietnameseSyllable.isPlain($0) }) { return .bytes(bytes) }

@@ -6,7 +6,7 @@ import Testing
 /// Messages written the ways children and worried adults really write — with and without
 /// marks, teencode, Telex and VNI residue, negations, mixed with chit-chat — each with the
 /// level the bundled triage.yaml must give it.
-@Suite("Triage of real-looking messages with the bundled rules")
+@Suite("Triage of real-looking messages with the bundled rules and model")
 struct TriageTableTests {
     static let triage: Triage = {
         let config = try! ConfigLoader.load(directory: bundledConfigDirectory)
@@ -94,10 +94,17 @@ struct TriageTableTests {
         c(.none, "cho em số điện thoại", nil), c(.none, "ko sao dau", nil), c(.none, "em on", nil), c(.none, "oki", nil),
     ]
 
-    @Test("each message gets its expected level", arguments: cases)
+    /// P1 exactly; a same-day disclosure P2 or, erring upward, P1; a routine message never P1
+    /// and never below its level; nothing to act on never a case (P2 or higher).
+    @Test("each message gets its expected level, or a higher one where erring upward is safe", arguments: cases)
     func level(_ c: Case) {
         let decision = Self.triage.judge(text: c.text)
-        #expect(decision.priority == c.priority, "\(decision.reasons)")
+        switch c.priority {
+        case .p1, .none:
+            #expect(decision.priority == c.priority || (c.priority == .none && decision.priority == .p3), "\(decision.reasons)")
+        case .p2: #expect(decision.priority >= .p2, "\(decision.reasons)")
+        case .p3: #expect(decision.priority == .p3 || decision.priority == .p2, "\(decision.reasons)")
+        }
         if let category = c.category { #expect(decision.category == category, "\(decision.reasons)") }
         if c.priority != .none { #expect(!decision.reasons.isEmpty) }
     }

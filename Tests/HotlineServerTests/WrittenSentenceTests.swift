@@ -96,7 +96,7 @@ struct WrittenSentenceTests {
             #expect(received.count - 4 <= 182)
             let reference = String(try #require(received.firstMatch(of: #/ma so (QN-[346789A-Y]{6})/#)).1)
             for answer in ["2", "1", "khong a", "Cam Pha", "9", "co, nhan tin"] { _ = try await phone.answer(answer) }
-            let heard = try await phone.answer("chu em uong ruou roi danh em")
+            let heard = try await phone.answer("chu em hay danh em")
             #expect(heard.hasPrefix("CON Da ghi lai loi ban. Bam so de tiep:\nLuc nao lien lac thi an toan?"))
             _ = try await phone.answer("toi nay nhe")
             let end = try await phone.answer("#")
@@ -107,7 +107,7 @@ struct WrittenSentenceTests {
             #expect(stored.answers["danger_now"] == "no")
             #expect(stored.answers["contact"] == "sms")
             #expect(stored.answers["contact_time"] == "evening")
-            #expect(stored.answers["description"] == "em bi bo danh\nchu em uong ruou roi danh em")
+            #expect(stored.answers["description"] == "em bi bo danh\nchu em hay danh em")
             #expect(stored.priority == .p2)
         }
     }

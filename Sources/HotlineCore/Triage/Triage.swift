@@ -24,7 +24,7 @@ public struct Triage: Sendable {
     public let model: TriageModel?
 
     struct Phrase {
-        var words: [Substring]
+        var words: [Int32]
         var text: String
         /// nil for a figure of speech: matched only to set its words aside.
         var category: String?
@@ -32,20 +32,74 @@ public struct Triage: Sendable {
         var unlessPast: Priority?
     }
 
-    private let phrasesByFirstWord: [Substring: [Phrase]]
-    private let negations: Set<String>
-    private let bridges: Set<String>
-    private let nowWords: [[Substring]]
-    private let pastWords: [[Substring]]
-    private let fillers: Set<Substring>
-    private let cries: [[Substring]]
-    private let cryCompanions: Set<Substring>
-    private let bareCries: [[Substring]]
-    private let harmHints: [[Substring]]
-    private let topicFrames: [[Substring]]
-    /// The phrases of every combination's groups, by first word: (combination, group, words).
-    private let groupPhrases: [Substring: [(combination: Int, group: Int, words: [Substring])]]
+    /// Every word any rule uses, numbered: a message's words are looked up once, and every
+    /// comparison after that is between numbers (triage runs on every SMS).
+    /// Keyed by a 64-bit hash of the word's bytes: hashing a `Substring` means Unicode
+    /// normalisation on every lookup, a hash of bytes does not.
+    private let lexicon: [UInt64: Int32]
+    private let phrases: [Phrase]
+    /// Per word number: the one-word phrases it is.
+    private let singles: [[Int32]]
+    /// Per pair of word numbers (first and second word): the longer phrases starting so.
+    private let pairs: [Int64: [Int32]]
+    /// Per word number: whether a longer phrase starts with it (most words start none).
+    private let startsPair: [Bool]
+    private let isNegation: [Bool]
+    private let negationPairs: Set<Int64>
+    private let isBridge: [Bool]
+    private let isFiller: [Bool]
+    private let isCryCompanion: [Bool]
+    private let isPersonal: [Bool]
+    private let nowWords: PhraseList
+    private let pastWords: PhraseList
+    private let cries: PhraseList
+    private let bareCries: PhraseList
+    private let harmHints: PhraseList
+    private let topicFrames: PhraseList
+    /// Per word number: the phrases of combination groups starting with it.
+    private let groupPhrases: [[(combination: Int, group: Int, words: [Int32])]]
     private let stopWords: Set<Substring>
+    /// Where each combination's groups start in the slots `combinations(in:)` fills; the last
+    /// entry is the number of slots.
+    private let groupOffsets: [Int]
+
+    /// A list of phrases found by their first word's number.
+    struct PhraseList: Sendable {
+        var byFirst: [[[Int32]]] = []
+        var isEmpty = true
+
+        init() {}
+
+        init(_ phrases: [[Int32]], words: Int) {
+            byFirst = [[[Int32]]](repeating: [], count: words)
+            for phrase in phrases { if let first = phrase.first { byFirst[Int(first)].append(phrase) } }
+            isEmpty = phrases.isEmpty
+        }
+
+        /// The first phrase met at positions `covered` leaves free, and where it starts.
+        func first(in ids: [Int32], avoiding covered: [Bool]? = nil) -> (start: Int, words: [Int32])? {
+            guard !isEmpty else { return nil }
+            for start in ids.indices where ids[start] >= 0 {
+                for phrase in byFirst[Int(ids[start])] where Triage.matches(phrase, in: ids, at: start) {
+                    if let covered, (start..<(start + phrase.count)).contains(where: { covered[$0] }) { continue }
+                    return (start, phrase)
+                }
+            }
+            return nil
+        }
+
+        func occurs(in ids: [Int32], avoiding covered: [Bool]? = nil) -> Bool { first(in: ids, avoiding: covered) != nil }
+
+        /// Marks every position a phrase of the list covers.
+        func mark(in ids: [Int32], into covered: inout [Bool]) {
+            guard !isEmpty else { return }
+            for start in ids.indices where ids[start] >= 0 {
+                for phrase in byFirst[Int(ids[start])] where Triage.matches(phrase, in: ids, at: start) {
+                    for i in start..<(start + phrase.count) { covered[i] = true }
+                }
+            }
+        }
+    }
 
     /// The reason a level raised by the model alone carries, so operators and tests can find it.
     public static let needsReview = "needs review"
@@ -54,14 +108,27 @@ public struct Triage: Sendable {
         self.rules = rules
         self.normalizer = normalizer
         self.model = model
-        var index: [Substring: [Phrase]] = [:]
+        var lexicon: [UInt64: Int32] = [:]
+        var names: [Int32: Substring] = [:]
+        func ids(_ text: String) -> [Int32] {
+            normalizer.matchKey(text).split(separator: " ").map { word in
+                let key = Self.wordHash(word.utf8)
+                if let id = lexicon[key] { return id }
+                let id = Int32(lexicon.count)
+                lexicon[key] = id
+                names[id] = word
+                return id
+            }
+        }
+        func list(_ phrases: [String]) -> [[Int32]] { phrases.map { ids($0) }.filter { !$0.isEmpty } }
+        var index: [Int32: [Phrase]] = [:]
         var seen: Set<String> = []
         func add(_ written: String, category: String?, level: Priority, unlessPast: Priority?) {
             // A phrase with an unknown concept is refused by check-config; here it is skipped.
             guard case .success(let phrases) = rules.expand(written) else { return }
             for phrase in phrases {
                 let key = normalizer.matchKey(phrase)
-                let words = key.split(separator: " ")
+                let words = ids(key)
                 guard let first = words.first, seen.insert("\(category ?? "")|\(level.rawValue)|\(key)").inserted else { continue }
                 index[first, default: []].append(Phrase(words: words, text: key, category: category, level: level, unlessPast: unlessPast))
             }
@@ -72,35 +139,75 @@ public struct Triage: Sendable {
             }
         }
         for figure in rules.figuresOfSpeech { add(figure, category: nil, level: .none, unlessPast: nil) }
-        // Longer phrases first, so "dang danh" is reported before "danh" at the same place.
-        phrasesByFirstWord = index.mapValues { $0.sorted { $0.words.count > $1.words.count } }
-        func keys(_ list: [String]) -> [[Substring]] {
-            list.map { normalizer.matchKey($0).split(separator: " ") }.filter { !$0.isEmpty }
-        }
-        negations = Set(rules.negations.map { normalizer.matchKey($0) })
-        bridges = Set(rules.negationBridges.map { normalizer.matchKey($0) })
-        nowWords = keys(rules.nowWords)
-        pastWords = keys(rules.pastWords)
-        fillers = Set(rules.fillers.map { Substring(normalizer.matchKey($0)) })
-        cries = keys(rules.cries)
-        cryCompanions = Set(keys(rules.cryCompanions).flatMap { $0 })
-        bareCries = keys(rules.bareCries)
-        harmHints = keys(rules.harmHints)
-        topicFrames = keys(rules.topicFrames)
-        var groups: [Substring: [(combination: Int, group: Int, words: [Substring])]] = [:]
+        var groups: [Int32: [(combination: Int, group: Int, words: [Int32])]] = [:]
         for (c, combination) in rules.combinations.enumerated() {
             for (g, phrases) in combination.all.enumerated() {
                 for written in phrases {
                     guard case .success(let expanded) = rules.expand(written) else { continue }
                     for phrase in expanded {
-                        let words = normalizer.matchKey(phrase).split(separator: " ")
+                        let words = ids(phrase)
                         if let first = words.first { groups[first, default: []].append((c, g, words)) }
                     }
                 }
             }
         }
-        groupPhrases = groups
-        stopWords = fillers.union(cryCompanions).union(bridges.map { Substring($0) })
+        let lists = [rules.nowWords, rules.pastWords, rules.cries, rules.bareCries, rules.harmHints, rules.topicFrames].map(list)
+        var negationPairs: Set<Int64> = []
+        var singleNegations: [Int32] = []
+        for negation in rules.negations {
+            let words = ids(negation)
+            if words.count == 1 { singleNegations.append(words[0]) }
+            if words.count == 2 { negationPairs.insert(Int64(words[0]) << 32 | Int64(words[1])) }
+        }
+        let bridges = rules.negationBridges.flatMap { ids($0) }
+        let fillers = rules.fillers.flatMap { ids($0) }
+        let companions = rules.cryCompanions.flatMap { ids($0) }
+        let personal = rules.personalWords.flatMap { ids($0) }
+
+        let size = lexicon.count
+        nowWords = PhraseList(lists[0], words: size)
+        pastWords = PhraseList(lists[1], words: size)
+        cries = PhraseList(lists[2], words: size)
+        bareCries = PhraseList(lists[3], words: size)
+        harmHints = PhraseList(lists[4], words: size)
+        topicFrames = PhraseList(lists[5], words: size)
+        func flags(_ members: [Int32]) -> [Bool] {
+            var out = [Bool](repeating: false, count: size)
+            for m in members { out[Int(m)] = true }
+            return out
+        }
+        isNegation = flags(singleNegations)
+        self.negationPairs = negationPairs
+        isBridge = flags(bridges)
+        isFiller = flags(fillers)
+        isCryCompanion = flags(companions)
+        isPersonal = flags(personal)
+        // Longer phrases first, so "dang danh" is reported before "danh" at the same place.
+        let all = index.keys.sorted().flatMap { index[$0]! }.sorted { $0.words.count > $1.words.count }
+        var singles = [[Int32]](repeating: [], count: size)
+        var pairs: [Int64: [Int32]] = [:]
+        var startsPair = [Bool](repeating: false, count: size)
+        for (i, phrase) in all.enumerated() {
+            let first = Int(phrase.words[0])
+            if phrase.words.count == 1 {
+                singles[first].append(Int32(i))
+            } else {
+                pairs[Self.pair(phrase.words[0], phrase.words[1]), default: []].append(Int32(i))
+                startsPair[first] = true
+            }
+        }
+        self.phrases = all
+        self.singles = singles
+        self.pairs = pairs
+        self.startsPair = startsPair
+        var groupsByFirst = [[(combination: Int, group: Int, words: [Int32])]](repeating: [], count: size)
+        for (first, list) in groups { groupsByFirst[Int(first)] = list }
+        groupPhrases = groupsByFirst
+        var offsets = [0]
+        for combination in rules.combinations { offsets.append(offsets.last! + combination.all.count) }
+        groupOffsets = offsets
+        stopWords = Set((fillers + companions + bridges).compactMap { names[$0] })
+        self.lexicon = lexicon
     }
 
     /// Judges free text, with the answers given so far (`category`, `danger_now`, `age`...).
@@ -108,7 +215,10 @@ public struct Triage: Sendable {
         let key = normalizer.matchKey(text)
         var decision = judgeByRules(key: key, answers: answers)
         if let model {
-            raise(&decision.decision, scores: model.score(key: key, signals: decision.signals), key: key, by: model, reading: decision)
+            let features = model.features(key: key, signals: decision.signals)
+            // The category head only when a category is wanted: most messages need the priority alone.
+            let scores = TriageModel.Scores(priority: model.priorityScores(features), category: [])
+            raise(&decision.decision, scores: scores, key: key, by: model, reading: decision) { model.categoryScores(features) }
         }
         if decision.decision.category == nil, let category = answers["category"] { decision.decision.category = category }
         return decision.decision
@@ -131,11 +241,12 @@ public struct Triage: Sendable {
 
     /// What the rules alone make of a match key.
     public func judgeByRules(key: String, answers: [String: String] = [:]) -> RulesReading {
-        let words = key.split(separator: " ")
+        let message = MessageWords(key, lexicon: lexicon)
+        let ids = message.ids
         var best = TriageDecision(priority: .none, category: nil, reasons: [])
         var signals: [UInt32] = []
         func consider(_ level: Priority, _ category: String?, _ reason: String) {
-            signals.append(TriageFeatures.signal("\(level.rawValue) \(category ?? "")"))
+            signals.append(TriageFeatures.signal(level.rawValue, category ?? ""))
             if level > best.priority {
                 best.priority = level
                 best.category = category ?? best.category
@@ -148,15 +259,31 @@ public struct Triage: Sendable {
         // Phrases first; "now" and "past" words only count outside them, so the "dang" of
         // "doa dang anh" (dọa đăng ảnh) does not read as "đang" (now).
         var found: [(phrase: Phrase, span: Range<Int>)] = []
-        for start in words.indices {
-            guard let candidates = phrasesByFirstWord[words[start]] else { continue }
-            for phrase in candidates {
-                guard let end = match(phrase.words, in: words, at: start) else { continue }
+        var negated = false
+        var candidates: [Int32] = []
+        for start in ids.indices where ids[start] >= 0 {
+            let first = Int(ids[start])
+            candidates.removeAll(keepingCapacity: true)
+            if startsPair[first], start + 1 < ids.count {
+                if let list = pairs[Self.pair(ids[start], ids[start + 1])] { candidates += list }
+                // One filler may stand between a phrase's words: "đánh *em* bằng".
+                if start + 2 < ids.count, ids[start + 1] >= 0, isFiller[Int(ids[start + 1])],
+                    let list = pairs[Self.pair(ids[start], ids[start + 2])]
+                {
+                    candidates += list
+                    candidates.sort()  // back to longest first
+                }
+            }
+            candidates += singles[first]
+            for index in candidates {
+                let phrase = phrases[Int(index)]
+                guard let end = match(phrase.words, in: ids, at: start) else { continue }
                 let span = start..<end
                 // A shorter phrase inside one already counted adds nothing.
                 if found.contains(where: { $0.span.contains(span.lowerBound) && $0.span.upperBound >= span.upperBound }) { continue }
-                if phrase.category != nil, let negation = negation(before: start, in: words) {
-                    best.reasons.append("set aside: '\(negation) … \(phrase.text)' is negated")
+                if phrase.category != nil, let negation = negation(before: start, in: ids) {
+                    best.reasons.append("set aside: '\(message.text(negation)) … \(phrase.text)' is negated")
+                    negated = true
                     continue
                 }
                 found.append((phrase, span))
@@ -164,15 +291,17 @@ public struct Triage: Sendable {
         }
         // A figure of speech holds its words: "đánh vần" is not the "đánh" of "mẹ đang đánh".
         let figures = found.filter { $0.phrase.category == nil }.map(\.span)
-        found.removeAll { match in match.phrase.category != nil && figures.contains { $0.overlaps(match.span) } }
-        let outside = words.indices.filter { i in !found.contains { $0.span.contains(i) } }.map { words[$0] }
-        let cried = cries.contains { Self.occurs($0, in: outside) }
-        let isNow = cried || nowWords.contains { Self.occurs($0, in: outside) }
-        let isPast = pastWords.contains { Self.occurs($0, in: outside) }
+        if !figures.isEmpty { found.removeAll { match in match.phrase.category != nil && figures.contains { $0.overlaps(match.span) } } }
+        var covered = [Bool](repeating: false, count: ids.count)
+        for (_, span) in found { for i in span { covered[i] = true } }
+        let cry = cries.first(in: ids, avoiding: covered)
+        let cried = cry != nil
+        let isNow = cried || nowWords.occurs(in: ids, avoiding: covered)
+        let isPast = pastWords.occurs(in: ids, avoiding: covered)
         // About a topic: at most P3, or P2 when a "now" word is in it too ("đang tập kịch").
-        let frame = cried ? nil : topicFrames.first { Self.occurs($0, in: words) }
+        let frame = cried ? nil : topicFrames.first(in: ids)
         let frameCap: Priority = isNow ? .p2 : .p3
-        for (phrase, _) in found {
+        for (phrase, span) in found {
             guard let category = phrase.category else {
                 best.reasons.append("set aside: '\(phrase.text)' is a figure of speech")
                 continue
@@ -186,60 +315,119 @@ public struct Triage: Sendable {
                 level = raised
                 reason = "'\(phrase.text)' (\(category)), nothing says it is over: the higher level"
             }
-            if let frame, level > frameCap {
-                level = frameCap
-                reason += ", in a question or story about it ('\(frame.joined(separator: " "))')"
+            // A harm told of oneself ("em bị …") is a disclosure even inside a question: at least P2.
+            let personal = (max(0, span.lowerBound - 3)..<span.lowerBound).contains { ids[$0] >= 0 && isPersonal[Int(ids[$0])] }
+            let cap = personal ? max(frameCap, .p2) : frameCap
+            if let frame, level > cap {
+                level = cap
+                reason += ", in a question or story about it ('\(message.text(frame.start..<(frame.start + frame.words.count)))')"
             }
             consider(level, category, reason)
         }
-        for reason in combinations(in: words) { consider(reason.level, reason.category, reason.text) }
-        let bare = !cried && bareCries.contains { Self.occurs($0, in: words) }
-        if (cried || bare) && best.priority < .p1
-            && words.allSatisfy({
-                cryCompanions.contains($0) || cries.contains([$0]) || bareCries.contains([$0]) || isCryWord($0, in: words)
-            })
-        {
+        for reason in combinations(in: message) { consider(reason.level, reason.category, reason.text) }
+        if best.priority < .p1, cried || bareCries.occurs(in: ids), isOnlyCry(ids) {
             consider(.p1, "danger_now", "only a cry for help")
-        } else if cried && best.priority < .p2 {
-            consider(.p2, "danger_now", "a cry for help ('\(cries.first { Self.occurs($0, in: outside) }!.joined(separator: " "))')")
+        } else if let cry, best.priority < .p2 {
+            consider(.p2, "danger_now", "a cry for help ('\(message.text(cry.start..<(cry.start + cry.words.count)))')")
         }
         for rule in rules.answers where Self.holds(rule, answers) {
             let described = rule.when.keys.sorted().map { "\($0) = \(answers[$0] ?? answers[String($0.dropLast(6))] ?? "?")" }
             consider(rule.priority, answers["category"], "answer \(described.joined(separator: ", "))")
         }
-        let hint = harmHints.contains { Self.occurs($0, in: words) }
+        let hint = harmHints.occurs(in: ids)
         for (flag, name) in [(isNow, "now"), (isPast, "past"), (cried, "cry"), (frame != nil, "frame"), (hint, "hint")] where flag {
-            signals.append(TriageFeatures.signal(name))
+            signals.append(TriageFeatures.signal(name, ""))
         }
-        let negated = best.reasons.contains { $0.hasPrefix("set aside:") && $0.hasSuffix("is negated") }
         return RulesReading(decision: best, hint: hint, signals: signals, negated: negated, past: isPast)
+    }
+
+    /// Every word is part of a cry or may stand with one ("cứu em với", "please help!!!").
+    private func isOnlyCry(_ ids: [Int32]) -> Bool {
+        var covered = [Bool](repeating: false, count: ids.count)
+        cries.mark(in: ids, into: &covered)
+        bareCries.mark(in: ids, into: &covered)
+        return ids.indices.allSatisfy { covered[$0] || (ids[$0] >= 0 && isCryCompanion[Int(ids[$0])]) }
     }
 
     /// The combinations whose every group is met somewhere in the message, each with the
     /// phrases that met it.
-    func combinations(in words: [Substring]) -> [(level: Priority, category: String, text: String)] {
-        guard !groupPhrases.isEmpty else { return [] }
-        var met: [Int: [Int: String]] = [:]
-        for start in words.indices {
-            guard let candidates = groupPhrases[words[start]] else { continue }
-            for candidate in candidates where met[candidate.combination]?[candidate.group] == nil {
-                guard let end = match(candidate.words, in: words, at: start), negation(before: start, in: words) == nil else { continue }
-                met[candidate.combination, default: [:]][candidate.group] = words[start..<end].joined(separator: " ")
+    func combinations(in message: MessageWords) -> [(level: Priority, category: String, text: String)] {
+        guard !rules.combinations.isEmpty else { return [] }
+        let ids = message.ids
+        // Where each group was first met: one slot per group of every combination.
+        var met: [Range<Int>?] = []
+        for start in ids.indices where ids[start] >= 0 {
+            for candidate in groupPhrases[Int(ids[start])] {
+                let slot = groupOffsets[candidate.combination] + candidate.group
+                if !met.isEmpty, met[slot] != nil { continue }
+                guard let end = match(candidate.words, in: ids, at: start), negation(before: start, in: ids) == nil else { continue }
+                if met.isEmpty { met = [Range<Int>?](repeating: nil, count: groupOffsets.last!) }
+                met[slot] = start..<end
             }
         }
+        guard !met.isEmpty else { return [] }
         var out: [(level: Priority, category: String, text: String)] = []
-        for (c, groups) in met.sorted(by: { $0.key < $1.key }) {
-            let combination = rules.combinations[c]
-            guard groups.count == combination.all.count else { continue }
-            let shown = (0..<combination.all.count).map { "'\(groups[$0]!)'" }.joined(separator: " with ")
+        for (c, combination) in rules.combinations.enumerated() {
+            let groups = (0..<combination.all.count).map { met[groupOffsets[c] + $0] }
+            guard groups.allSatisfy({ $0 != nil }) else { continue }
+            let shown = groups.map { "'\(message.text($0!))'" }.joined(separator: " with ")
             out.append((combination.priority, combination.category, "\(shown) (\(combination.category))"))
         }
         return out
     }
 
-    /// A word of a several-word cry ("help" and "me" of "help me").
-    private func isCryWord(_ word: Substring, in words: [Substring]) -> Bool {
-        (cries + bareCries).contains { cry in cry.count > 1 && cry.contains(word) && Self.occurs(cry, in: words) }
+    /// A message's words as the rules' numbers (-1 for a word no rule uses), with their
+    /// places in the match key for the reasons.
+    struct MessageWords {
+        let bytes: [UInt8]
+        var ids: [Int32] = []
+        var spans: [Range<Int>] = []
+
+        init(_ key: String, lexicon: [UInt64: Int32]) {
+            bytes = Array(key.utf8)
+            ids.reserveCapacity(bytes.count / 3 + 1)
+            spans.reserveCapacity(bytes.count / 3 + 1)
+            var start = 0
+            for i in 0...bytes.count where i == bytes.count || bytes[i] == 0x20 {
+                if i > start {
+                    ids.append(lexicon[Triage.wordHash(bytes[start..<i])] ?? -1)
+                    spans.append(start..<i)
+                }
+                start = i + 1
+            }
+        }
+
+        /// The words at `words`, as the match key spells them.
+        func text(_ words: Range<Int>) -> String {
+            guard let first = words.first, let last = words.last else { return "" }
+            return String(decoding: bytes[spans[first].lowerBound..<spans[last].upperBound], as: UTF8.self)
+        }
+    }
+
+    /// "0.87": what `String(format: "%.2f")` writes, without Foundation's formatter on every raise.
+    static func twoPlaces(_ value: Double) -> String {
+        let hundredths = Int((min(max(value, 0), 1) * 100).rounded())
+        return "\(hundredths / 100).\(hundredths % 100 < 10 ? "0" : "")\(hundredths % 100)"
+    }
+
+    /// The fewest words the model judges alone.
+    public static let modelMinimumWords = 5
+
+    static func longEnough(_ key: String) -> Bool {
+        var spaces = 0
+        for b in key.utf8 where b == 0x20 {
+            spaces += 1
+            if spaces + 1 >= modelMinimumWords { return true }
+        }
+        return false
+    }
+
+    @inline(__always) static func pair(_ a: Int32, _ b: Int32) -> Int64 { Int64(a) << 32 | Int64(UInt32(bitPattern: b)) }
+
+    static func wordHash<C: Collection<UInt8>>(_ bytes: C) -> UInt64 {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for b in bytes { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01B3 }
+        return h
     }
 
     /// Lets the model raise the rules' level: to P1 when it is sure enough, to P2 "needs
@@ -247,9 +435,15 @@ public struct Triage: Sendable {
     ///
     /// What the rules read plainly, the model does not overrule: a harm the message denies
     /// ("bố không đánh em") is not raised, and one it says is over is not raised to P1.
-    func raise(_ decision: inout TriageDecision, scores: TriageModel.Scores, key: String, by model: TriageModel, reading: RulesReading) {
+    func raise(
+        _ decision: inout TriageDecision, scores: TriageModel.Scores, key: String, by model: TriageModel, reading: RulesReading,
+        categories: () -> [Double]
+    ) {
         let hint = reading.hint
         if reading.negated && decision.priority < .p2 { return }
+        // Four words or fewer ("em 12 tuoi", an answer to a question) give the model too little to go
+        // on: it may raise what the rules found urgent, not start from nothing.
+        if decision.priority < .p2 && !Self.longEnough(key) { return }
         let p1 = scores.probability(of: .p1)
         let bar = hint ? model.thresholds.urgentWithHint : model.thresholds.urgent
         let level: Priority
@@ -261,14 +455,14 @@ public struct Triage: Sendable {
             level = .p2
         } else {
             // Routine by the model: a category for a message the rules had nothing for.
-            if decision.category == nil, decision.priority >= .p3 { decision.category = modelCategory(scores, model) }
+            if decision.category == nil, decision.priority >= .p3 { decision.category = modelCategory(categories(), model) }
             return
         }
         guard level > decision.priority, !(level == .p1 && reading.past && decision.priority == .p2) else { return }
         let words = model.strongestWords(in: key, towards: level, skipping: stopWords)
         let shown = words.isEmpty ? "" : "; words " + words.map { "'\($0)'" }.joined(separator: ", ")
-        let likeness = level == .p1 ? String(format: "%.2f", p1) : String(format: "%.2f", scores.urgent)
-        let category = modelCategory(scores, model, urgent: true)
+        let likeness = Self.twoPlaces(level == .p1 ? p1 : scores.urgent)
+        let category = modelCategory(categories(), model, urgent: true)
         if level == .p1 {
             decision.reasons.append("P1: reads like the urgent examples (\(likeness)) \(category.map { "of \($0) " } ?? "")\(shown)")
         } else {
@@ -280,29 +474,29 @@ public struct Triage: Sendable {
     }
 
     /// The model's most likely category that is not chit-chat.
-    func modelCategory(_ scores: TriageModel.Scores, _ model: TriageModel, urgent: Bool = false) -> String? {
+    func modelCategory(_ scores: [Double], _ model: TriageModel, urgent: Bool = false) -> String? {
         var best: (String, Double)? = nil
         for (i, name) in model.categories.enumerated() where name != "chat" && !(urgent && name == "advice") {
-            if best == nil || scores.category[i] > best!.1 { best = (name, scores.category[i]) }
+            if best == nil || scores[i] > best!.1 { best = (name, scores[i]) }
         }
         return best?.0
     }
 
     /// Where `phrase` ends if it starts at `start`, allowing one filler word between its words.
-    func match(_ phrase: [Substring], in words: [Substring], at start: Int) -> Int? {
+    func match(_ phrase: [Int32], in ids: [Int32], at start: Int) -> Int? {
         var i = start
         for (offset, word) in phrase.enumerated() {
-            if i < words.count, words[i] == word {
+            if i < ids.count, ids[i] == word {
                 i += 1
                 continue
             }
-            guard offset > 0, i + 1 < words.count, fillers.contains(words[i]), words[i + 1] == word else { return nil }
+            guard offset > 0, i + 1 < ids.count, ids[i] >= 0, isFiller[Int(ids[i])], ids[i + 1] == word else { return nil }
             i += 2
         }
         return i
     }
 
-    static func matches(_ phrase: [Substring], in words: [Substring], at start: Int) -> Bool {
+    static func matches<T: Equatable>(_ phrase: [T], in words: [T], at start: Int) -> Bool {
         guard start + phrase.count <= words.count else { return false }
         for (offset, word) in phrase.enumerated() where words[start + offset] != word { return false }
         return true
@@ -313,16 +507,16 @@ public struct Triage: Sendable {
         return words.indices.contains { matches(phrase, in: words, at: $0) }
     }
 
-    /// The negation governing a phrase at `start`: the word before it, or before a short run
-    /// of bridge words ("không có ai đánh").
-    func negation(before start: Int, in words: [Substring]) -> String? {
+    /// Where the negation governing a phrase at `start` stands: the word before it, or before
+    /// a short run of bridge words ("không có ai đánh").
+    func negation(before start: Int, in ids: [Int32]) -> Range<Int>? {
         var i = start - 1
         var bridged = 0
-        while i >= 0 {
-            let word = String(words[i])
-            if negations.contains(word) { return word }
-            if i >= 1, negations.contains("\(words[i - 1]) \(word)") { return "\(words[i - 1]) \(word)" }
-            guard bridges.contains(word), bridged < 3 else { return nil }
+        while i >= 0, ids[i] >= 0 {
+            let word = Int(ids[i])
+            if isNegation[word] { return i..<(i + 1) }
+            if i >= 1, ids[i - 1] >= 0, negationPairs.contains(Int64(ids[i - 1]) << 32 | Int64(ids[i])) { return (i - 1)..<(i + 1) }
+            guard isBridge[word], bridged < 3 else { return nil }
             bridged += 1
             i -= 1
         }

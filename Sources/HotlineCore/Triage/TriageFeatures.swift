@@ -59,17 +59,22 @@ public enum TriageFeatures {
 
     static let signalSeed: UInt32 = 0x5151_7A7A
 
-    /// The bucket of something the rules saw ("P2 physical", "now").
-    public static func signal(_ name: String) -> UInt32 {
+    /// The bucket of something the rules saw ("P2" "physical", "now" "").
+    public static func signal(_ name: String, _ detail: String) -> UInt32 {
         var h = signalSeed
         for b in name.utf8 { h = mix(h, b) }
+        if !detail.isEmpty {
+            h = mix(h, 0x20)
+            for b in detail.utf8 { h = mix(h, b) }
+        }
         return bucket(h)
     }
 
     /// The bucket of one word alone, as `collect` files it: for explaining a decision.
     static func wordBucket(_ word: Substring) -> UInt32 {
-        var word = String(word)
-        return word.withUTF8 { bucket(hash($0, 0..<$0.count, seed: wordSeed)) }
+        var h = wordSeed
+        for b in word.utf8 { h = mix(h, b) }
+        return bucket(h)
     }
 
     @inline(__always) static func mix(_ h: UInt32, _ byte: UInt8) -> UInt32 { (h ^ UInt32(byte)) &* 0x0100_0193 }

@@ -48,9 +48,21 @@ public struct TriageModel: Sendable {
     /// What it was trained from, so `check-config` can say when the corpus moved on.
     public var corpusDigest: String
     public var examples: Int
+    /// The words a reason may name: words met in several training examples (never a name,
+    /// a number or anything else only one person wrote), since reasons are stored in clear.
+    public var vocabulary: Set<String> = []
 
     /// Bucket → row, or -1: one array lookup per feature when judging.
     let slot: [Int32]
+    /// The two heads' weights apart, row by row: the priority head, read for every message,
+    /// stays small enough to sit in cache.
+    let priorityWeights: [Float]
+    let categoryWeights: [Float]
+    /// The priority head again, by bucket rather than by row, in 8-bit steps of `priorityStep`
+    /// (as the model file stores them): one memory read per feature for the head every message
+    /// needs, 1 MB that stays in cache.
+    let priorityByBucket: [Int8]
+    let priorityStep: Float
 
     public var width: Int { Self.priorities.count + categories.count }
 
@@ -68,6 +80,24 @@ public struct TriageModel: Sendable {
         var slot = [Int32](repeating: -1, count: TriageFeatures.buckets)
         for (i, bucket) in rows.enumerated() where Int(bucket) < slot.count { slot[Int(bucket)] = Int32(i) }
         self.slot = slot
+        let p = Self.priorities.count
+        let width = p + categories.count
+        var pw = [Float](repeating: 0, count: rows.count * p)
+        var cw = [Float](repeating: 0, count: rows.count * categories.count)
+        for r in 0..<rows.count where (r + 1) * width <= weights.count {
+            for k in 0..<p { pw[r * p + k] = weights[r * width + k] }
+            for k in 0..<categories.count { cw[r * categories.count + k] = weights[r * width + p + k] }
+        }
+        priorityWeights = pw
+        categoryWeights = cw
+        let top = pw.reduce(Float(0)) { max($0, abs($1)) }
+        let step = top > 0 ? top / 127 : 1
+        var dense = [Int8](repeating: 0, count: TriageFeatures.buckets * p)
+        for (r, bucket) in rows.enumerated() where Int(bucket) < TriageFeatures.buckets && (r + 1) * p <= pw.count {
+            for k in 0..<p { dense[Int(bucket) * p + k] = Int8(max(-127, min(127, (pw[r * p + k] / step).rounded()))) }
+        }
+        priorityByBucket = dense
+        priorityStep = step
     }
 
     /// What the model makes of one message's match key.
@@ -86,47 +116,99 @@ public struct TriageModel: Sendable {
 
     /// `signals` are what the rules saw (`Triage.RulesReading.signals`).
     public func score(key: String, signals: [UInt32] = []) -> Scores {
+        let features = self.features(key: key, signals: signals)
+        return Scores(priority: priorityScores(features), category: categoryScores(features))
+    }
+
+    public func features(key: String, signals: [UInt32]) -> [UInt32] {
         var features: [UInt32] = []
         features.reserveCapacity(3 * key.utf8.count + 16 + signals.count)
         TriageFeatures.collect(key, into: &features)
         features += signals
-        var logits = bias
+        return features
+    }
+
+    /// Probabilities of none, P3, P2, P1.
+    public func priorityScores(_ features: [UInt32]) -> [Double] {
+        var sums = (Int32(0), Int32(0), Int32(0), Int32(0))
+        priorityByBucket.withUnsafeBufferPointer { w in
+            for f in features {
+                let base = Int(f) &* 4
+                sums.0 &+= Int32(w[base])
+                sums.1 &+= Int32(w[base + 1])
+                sums.2 &+= Int32(w[base + 2])
+                sums.3 &+= Int32(w[base + 3])
+            }
+        }
+        let value = features.isEmpty ? 0 : Float(1 / Double(features.count).squareRoot()) * priorityStep
+        let logits = [
+            bias[0] + value * Float(sums.0), bias[1] + value * Float(sums.1), bias[2] + value * Float(sums.2),
+            bias[3] + value * Float(sums.3),
+        ]
+        return Self.softmax(logits[...])
+    }
+
+    /// Probabilities of each of `categories`: computed only when a category is needed.
+    public func categoryScores(_ features: [UInt32]) -> [Double] {
+        Self.softmax(logits(features, columns: Self.priorities.count..<width)[...])
+    }
+
+    func logits(_ features: [UInt32], columns: Range<Int>) -> [Float] {
+        let p = Self.priorities.count
+        let head = columns.lowerBound == 0 ? priorityWeights : categoryWeights
+        let stride = columns.lowerBound == 0 ? p : categories.count
+        var out = Array(bias[columns])
         let value = features.isEmpty ? 0 : Float(1 / Double(features.count).squareRoot())
-        let width = self.width
-        weights.withUnsafeBufferPointer { w in
+        head.withUnsafeBufferPointer { w in
             slot.withUnsafeBufferPointer { slot in
-                logits.withUnsafeMutableBufferPointer { out in
+                out.withUnsafeMutableBufferPointer { out in
                     for f in features {
                         let row = Int(slot[Int(f)])
                         guard row >= 0 else { continue }
-                        let base = row * width
-                        for k in 0..<width { out[k] += value * w[base + k] }
+                        let base = row * stride
+                        for k in 0..<stride { out[k] += value * w[base + k] }
                     }
                 }
             }
         }
-        let p = Self.priorities.count
-        return Scores(priority: Self.softmax(logits[0..<p]), category: Self.softmax(logits[p...]))
+        return out
     }
 
     /// The words of `key` that pull hardest towards `level`'s side (P1, or P2 and P1), strongest
     /// first: what an operator reads as the model's reason.
     public func strongestWords(in key: String, towards level: Priority, limit: Int = 3, skipping stop: Set<Substring> = []) -> [String] {
         let columns = level == .p1 ? [3] : [2, 3]
-        var seen: Set<Substring> = []
-        var scored: [(word: Substring, weight: Float)] = []
-        // Short words and the glue of sentences weigh, but tell an operator nothing.
-        for word in key.split(separator: " ") where word.count >= 3 && !stop.contains(word) && seen.insert(word).inserted {
-            let row = Int(slot[Int(TriageFeatures.wordBucket(word))])
-            guard row >= 0 else { continue }
-            let base = row * width
-            // Towards the urgent side, against the routine side.
-            let toward = columns.map { weights[base + $0] }.max()!
-            let against = max(weights[base], weights[base + 1])
-            let pull = toward - against
-            if pull > 0 { scored.append((word, pull)) }
+        let p = Self.priorities.count
+        var scored: [(word: Range<String.Index>, bucket: UInt32, weight: Float)] = []
+        let utf8 = key.utf8
+        var start = utf8.startIndex
+        var i = start
+        while true {
+            let atEnd = i == utf8.endIndex
+            if atEnd || utf8[i] == 0x20 {
+                // Short words and the glue of sentences weigh, but tell an operator nothing.
+                if utf8.distance(from: start, to: i) >= 3 {
+                    let bucket = TriageFeatures.wordBucket(key[start..<i])
+                    let row = Int(slot[Int(bucket)])
+                    if row >= 0, !scored.contains(where: { $0.bucket == bucket }) {
+                        let base = row * p
+                        // Towards the urgent side, against the routine side.
+                        let toward = columns.map { priorityWeights[base + $0] }.max()!
+                        let pull = toward - max(priorityWeights[base], priorityWeights[base + 1])
+                        if pull > 0 { scored.append((start..<i, bucket, pull)) }
+                    }
+                }
+                if atEnd { break }
+                start = utf8.index(after: i)
+            }
+            i = utf8.index(after: i)
         }
-        return scored.sorted { $0.weight > $1.weight }.prefix(limit).map { String($0.word) }
+        var out: [String] = []
+        for candidate in scored.sorted(by: { $0.weight > $1.weight }) where out.count < limit {
+            let word = key[candidate.word]
+            if !stop.contains(word), vocabulary.contains(String(word)) { out.append(String(word)) }
+        }
+        return out
     }
 
     static func softmax(_ logits: ArraySlice<Float>) -> [Double] {

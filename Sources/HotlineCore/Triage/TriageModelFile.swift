@@ -17,9 +17,10 @@ public struct TriageModelFile: Codable, Sendable {
     public var categoryScale: Float
     public var rows: String
     public var weights: String
+    public var vocabulary: [String]
 
     enum CodingKeys: String, CodingKey {
-        case format, about, examples, buckets, priorities, categories, thresholds, bias, rows, weights
+        case format, about, examples, buckets, priorities, categories, thresholds, bias, rows, weights, vocabulary
         case corpusDigest = "corpus_fnv64"
         case priorityScale = "priority_scale"
         case categoryScale = "category_scale"
@@ -70,6 +71,7 @@ public struct TriageModelFile: Codable, Sendable {
         var rowBytes = Data(capacity: model.rows.count * 4)
         for r in model.rows { withUnsafeBytes(of: r.littleEndian) { rowBytes.append(contentsOf: $0) } }
         rows = rowBytes.base64EncodedString()
+        vocabulary = model.vocabulary.sorted()
     }
 
     public func model() throws(Problem) -> TriageModel {
@@ -88,8 +90,10 @@ public struct TriageModelFile: Codable, Sendable {
         let p = priorities.count
         var values = [Float](repeating: 0, count: steps.count)
         for (i, s) in steps.enumerated() { values[i] = Float(Int8(bitPattern: s)) * (i % width < p ? priorityScale : categoryScale) }
-        return TriageModel(
+        var model = TriageModel(
             categories: categories, thresholds: thresholds, rows: rowList, weights: values, bias: bias, corpusDigest: corpusDigest,
             examples: examples)
+        model.vocabulary = Set(vocabulary)
+        return model
     }
 }

@@ -39,6 +39,9 @@ public struct TriageRules: Sendable, Codable, Equatable {
     /// (not negated), the case is at least `priority` in `category`. "{alone}" with "{days}"
     /// says a child is left alone for days however the sentence runs between them.
     public var combinations: [Combination]
+    /// Words that make a harm phrase personal when one stands in the three words before it:
+    /// a topic frame then caps the phrase at P2, not P3 ("em bị chú … làm sao để quên").
+    public var personalWords: [String]
     /// Figures of speech that hold a phrase's words harmlessly ("mệt muốn chết", "chết cười"):
     /// the phrases inside them are set aside, and said so.
     public var figuresOfSpeech: [String]
@@ -148,6 +151,7 @@ public struct TriageRules: Sendable, Codable, Equatable {
         case fillers, cries, concepts
         case cryCompanions = "cry_companions"
         case bareCries = "bare_cries"
+        case personalWords = "personal_words"
         case harmHints = "harm_hints"
         case topicFrames = "topic_frames"
         case figuresOfSpeech = "figures_of_speech"
@@ -162,6 +166,7 @@ public struct TriageRules: Sendable, Codable, Equatable {
         self.concepts = concepts
         self.cries = cries
         self.bareCries = []
+        self.personalWords = []
         self.cryCompanions = cryCompanions
         self.harmHints = harmHints
         self.topicFrames = topicFrames
@@ -188,6 +193,7 @@ public struct TriageRules: Sendable, Codable, Equatable {
         cries = try c.decodeIfPresent([String].self, forKey: .cries) ?? []
         cryCompanions = try c.decodeIfPresent([String].self, forKey: .cryCompanions) ?? []
         bareCries = try c.decodeIfPresent([String].self, forKey: .bareCries) ?? []
+        personalWords = try c.decodeIfPresent([String].self, forKey: .personalWords) ?? []
         harmHints = try c.decodeIfPresent([String].self, forKey: .harmHints) ?? []
         topicFrames = try c.decodeIfPresent([String].self, forKey: .topicFrames) ?? []
         figuresOfSpeech = try c.decodeIfPresent([String].self, forKey: .figuresOfSpeech) ?? []
