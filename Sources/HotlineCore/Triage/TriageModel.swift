@@ -150,16 +150,15 @@ public struct TriageModel: Sendable {
 
     /// Probabilities of each of `categories`: computed only when a category is needed.
     public func categoryScores(_ features: [UInt32]) -> [Double] {
-        Self.softmax(logits(features, columns: Self.priorities.count..<width)[...])
+        Self.softmax(categoryLogits(features)[...])
     }
 
-    func logits(_ features: [UInt32], columns: Range<Int>) -> [Float] {
-        let p = Self.priorities.count
-        let head = columns.lowerBound == 0 ? priorityWeights : categoryWeights
-        let stride = columns.lowerBound == 0 ? p : categories.count
-        var out = Array(bias[columns])
+    /// The category head's logits (the priority head reads `priorityByBucket`).
+    func categoryLogits(_ features: [UInt32]) -> [Float] {
+        let stride = categories.count
+        var out = Array(bias[Self.priorities.count...])
         let value = features.isEmpty ? 0 : Float(1 / Double(features.count).squareRoot())
-        head.withUnsafeBufferPointer { w in
+        categoryWeights.withUnsafeBufferPointer { w in
             slot.withUnsafeBufferPointer { slot in
                 out.withUnsafeMutableBufferPointer { out in
                     for f in features {
