@@ -26,13 +26,9 @@ public struct AfricasTalkingUSSD: USSDAdapter {
             return .ended(sessionID: sessionID, status: status)
         }
         let serviceCode = try form.required("serviceCode")
-        let rawPhone = try form.required("phoneNumber")
-        let phone: PhoneNumber
-        do {
-            phone = try PhoneNumber(parsing: rawPhone)
-        } catch {
-            throw GatewayError(status: 400, reason: "field 'phoneNumber': \(error)")
-        }
+        // The reader Africa's Talking SMS uses, so a number an SMSC sent without its `+` is one
+        // person whichever channel they reached us by.
+        let phone = try parsePhone(try form.required("phoneNumber"), field: "phoneNumber")
         let text = try form.required("text")
         return .request(
             USSDRequest(

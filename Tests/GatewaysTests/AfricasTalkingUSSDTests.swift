@@ -51,6 +51,49 @@ struct AfricasTalkingUSSDTests {
         #expect(request.phone.value == "+254711082300")
     }
 
+    /// A hit from `raw`, escaped as Africa's Talking escapes it.
+    static func hit(phone raw: String) -> GatewayRequest {
+        let phone = raw.replacingOccurrences(of: "+", with: "%2B")
+        return GatewayRequest(
+            method: "POST", path: "/webhooks/at-ussd", headers: ["Content-Type": AfricasTalkingUSSD.mediaType],
+            body: Array("sessionId=ATUid_1&serviceCode=%2A384%2A1769%23&phoneNumber=\(phone)&networkCode=45204&text=".utf8))
+    }
+
+    func phone(_ raw: String) throws -> PhoneNumber {
+        guard case .request(let request) = try adapter.parse(Self.hit(phone: raw)) else {
+            throw GatewayError(status: 0, reason: "not a request")
+        }
+        return request.phone
+    }
+
+    @Test("a number sent without its + is read as international, as the SMS adapters read it")
+    func droppedPlus() throws {
+        #expect(try phone("84912345678").value == "+84912345678")
+        // Too long to be Vietnamese: a foreign SIM whose + the network dropped.
+        #expect(try phone("8613912345678").value == "+8613912345678")
+    }
+
+    @Test(
+        "a number normalises to the same person as the SMS adapters make of it",
+        arguments: ["84912345678", "+84912345678", "0912345678", "8613912345678", "+8613912345678"])
+    func sameAsSMS(_ raw: String) throws {
+        let escaped = raw.replacingOccurrences(of: "+", with: "%2B")
+        let smsRequests: [(any SMSAdapter, GatewayRequest)] = [
+            (
+                AfricasTalkingSMS(),
+                GatewayRequest(
+                    method: "POST", path: "/", headers: ["Content-Type": AfricasTalkingSMS.mediaType],
+                    body: Array("id=ATXid_1&from=\(escaped)&to=18001769&text=chao".utf8))
+            ),
+            (Kannel(), GatewayRequest(method: "GET", path: "/", query: "sender=\(escaped)&to=18001769&text=chao&id=k1")),
+            (Vonage(), GatewayRequest(method: "GET", path: "/", query: "msisdn=\(escaped)&to=1&messageId=V1&text=chao&type=text")),
+        ]
+        let ussd = try phone(raw)
+        for (sms, request) in smsRequests {
+            #expect(try sms.parse(request).onlyMessage().from == ussd, "\(type(of: sms))")
+        }
+    }
+
     @Test("the end-of-session notification is recognised")
     func sessionEnd() throws {
         #expect(try adapter.parse(try Self.post("session-end")) == .ended(sessionID: "ATUid_e0f0d4a3b0d4c1a9f5e6", status: "Success"))
