@@ -67,7 +67,9 @@ let package = Package(
             ]
         ),
         .testTarget(name: "HotlineCoreTests", dependencies: ["HotlineCore"]),
-        .testTarget(name: "GatewaysTests", dependencies: ["Gateways"], resources: [.copy("Fixtures")]),
+        .testTarget(
+            name: "GatewaysTests", dependencies: ["Gateways", .product(name: "Crypto", package: "swift-crypto")],
+            resources: [.copy("Fixtures")]),
         .testTarget(
             name: "HotlineServerTests",
             dependencies: [

@@ -39,9 +39,10 @@ public struct WebhookAuth: Sendable {
         signature != nil || sharedSecret != nil || basicAuth != nil || !allowedNetworks.isEmpty || missingSecret != nil
     }
 
-    /// Nil when the request proves where it comes from; otherwise 401 (no proof offered) or
-    /// 403 (a wrong proof, or an address outside the allow-list) with the reason.
-    public func refusal(_ request: GatewayRequest, remoteAddress: String?) -> GatewayError? {
+    /// Nil when the request proves where it comes from; otherwise 401 (no proof offered, or a
+    /// signed request too old or too new to be fresh) or 403 (a wrong proof, or an address
+    /// outside the allow-list) with the reason. `now` is the clock signed timestamps are held to.
+    public func refusal(_ request: GatewayRequest, remoteAddress: String?, now: Date = Date()) -> GatewayError? {
         if let missingSecret {
             return GatewayError(
                 status: 503, reason: "this gateway's \(missingSecret) is not set here, so no request can be verified; retry later")
@@ -91,6 +92,7 @@ public struct WebhookAuth: Sendable {
             guard ConstantTime.equal(offered.lowercased(), expected.lowercased()) else {
                 return GatewayError(status: 403, reason: "the Vonage signature (sig) does not match")
             }
+            if let stale = VonageSignature.staleness(fields, now: now) { return stale }
         case nil:
             break
         }
@@ -150,6 +152,31 @@ public enum VonageSignature {
         case .sha256: return hex(HMAC<SHA256>.authenticationCode(for: data, using: key), upper: true)
         case .sha512: return hex(HMAC<SHA512>.authenticationCode(for: data, using: key), upper: true)
         }
+    }
+
+    /// How far a signed request's `timestamp` may be from our clock, either way. Message ids
+    /// are remembered for days, not for ever, so a captured request replayed later would be
+    /// taken as new; Vonage's own libraries allow the same five minutes.
+    public static let freshness: TimeInterval = 5 * 60
+
+    /// Nil when the signed `timestamp` (Unix seconds) is within `freshness` of `now`.
+    static func staleness(_ fields: [(name: String, value: String)], now: Date) -> GatewayError? {
+        guard let raw = fields.first(where: { $0.name == "timestamp" })?.value, !raw.isEmpty else {
+            return GatewayError(status: 401, reason: "the signed request carries no timestamp, so it could be a replay")
+        }
+        guard let seconds = Int64(raw) else {
+            return GatewayError(status: 401, reason: "the signed timestamp is not Unix seconds")
+        }
+        let offset = Double(seconds) - now.timeIntervalSince1970
+        guard abs(offset) <= freshness else {
+            let seconds = Int(abs(offset).rounded(.down))
+            let when = offset < 0 ? "\(seconds) s old" : "\(seconds) s ahead of our clock"
+            return GatewayError(
+                status: 401,
+                reason: "the signed timestamp is \(when); requests more than 5 minutes from our clock are refused"
+                    + " as possible replays (check both clocks)")
+        }
+        return nil
     }
 
     static func hex<D: Sequence>(_ digest: D, upper: Bool) -> String where D.Element == UInt8 {

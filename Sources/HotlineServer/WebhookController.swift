@@ -64,7 +64,7 @@ struct WebhookController: Sendable {
             method: request.method.rawValue, path: request.uri.path, query: request.uri.query ?? "", headers: headers,
             body: Array(buffer: body))
 
-        if let auth = auths[gateway.id], let refusal = auth.refusal(gatewayRequest, remoteAddress: context.remoteAddress) {
+        if let auth = auths[gateway.id], let refusal = auth.refusal(gatewayRequest, remoteAddress: context.remoteAddress, now: now()) {
             try await refuse(refusal, gateway: gateway, context: context)
         }
         do {

@@ -82,29 +82,107 @@ struct VonageTests {
         else { throw GatewayError(status: 0, reason: "throttled must be retried") }
     }
 
+    /// The moment the published vectors were signed (their `timestamp`): checked then, they are fresh.
+    static let vectorTime = Date(timeIntervalSince1970: 1_385_047_698)
+
     @Test("the published md5hash and HMAC-SHA256 vectors pass; forgeries and a wrong method fail")
     func signatureVectors() throws {
         let secret = "my_secret_key_for_testing"
         let md5 = WebhookAuth(signature: .vonage(secret: secret, method: .md5hash))
         let sha256 = WebhookAuth(signature: .vonage(secret: secret, method: .sha256))
         let signed = try Fixture.request("vonage", "signed.query")
-        #expect(md5.refusal(signed, remoteAddress: nil) == nil)
-        #expect(sha256.refusal(signed, remoteAddress: nil)?.status == 403)
+        #expect(md5.refusal(signed, remoteAddress: nil, now: Self.vectorTime) == nil)
+        #expect(sha256.refusal(signed, remoteAddress: nil, now: Self.vectorTime)?.status == 403)
         let signedSHA = try Fixture.request("vonage", "signed-sha256.query")
-        #expect(sha256.refusal(signedSHA, remoteAddress: nil) == nil)
+        #expect(sha256.refusal(signedSHA, remoteAddress: nil, now: Self.vectorTime) == nil)
         // The same vector as a POST form verifies too: every method is signed alike.
         let post = GatewayRequest(
             method: "POST", path: "/", headers: ["Content-Type": "application/x-www-form-urlencoded"], body: Array(signed.query.utf8))
-        #expect(md5.refusal(post, remoteAddress: nil) == nil)
+        #expect(md5.refusal(post, remoteAddress: nil, now: Self.vectorTime) == nil)
 
         var tampered = signed
         tampered.query = signed.query.replacingOccurrences(of: "Test+again", with: "Test+agai")
-        #expect(md5.refusal(tampered, remoteAddress: nil)?.status == 403)
+        #expect(md5.refusal(tampered, remoteAddress: nil, now: Self.vectorTime)?.status == 403)
         let wrongSecret = WebhookAuth(signature: .vonage(secret: "not_the_secret", method: .md5hash))
-        #expect(wrongSecret.refusal(signed, remoteAddress: nil)?.status == 403)
+        #expect(wrongSecret.refusal(signed, remoteAddress: nil, now: Self.vectorTime)?.status == 403)
         var unsigned = signed
         unsigned.query = signed.query.components(separatedBy: "&sig=")[0]
-        #expect(md5.refusal(unsigned, remoteAddress: nil)?.status == 401)
+        #expect(md5.refusal(unsigned, remoteAddress: nil, now: Self.vectorTime)?.status == 401)
+    }
+
+    /// The fixtures' common time; the clock every freshness test reads.
+    static let clock = Date(timeIntervalSince1970: 1_795_932_845)
+    static let secret = "vonage-signature-secret-hotline"
+
+    /// An inbound SMS as Vonage sends it with signed webhooks on, signed `offset` seconds from `clock`.
+    static func signedInbound(offset: Int, method: String) -> GatewayRequest {
+        let params = [
+            "msisdn": "84912345678", "to": "84900000169", "messageId": "1E0000011B7F3C4A", "text": "Em can giup & tu van = ngay",
+            "type": "text", "keyword": "EM", "api-key": "abcd1234", "message-timestamp": "2026-11-29 06:14:05",
+            "nonce": "7b6e1f0a-3c2d-4e5f-9a8b-1c2d3e4f5a6b", "timestamp": String(Int(clock.timeIntervalSince1970) + offset),
+        ]
+        return GatewayRequest(
+            method: "GET", path: "/webhooks/vonage", query: VonageReferenceSigner.signedQuery(params, secret: secret, method: method))
+    }
+
+    @Test(
+        "a signed request within 5 minutes of the clock, either way, is accepted (md5hash and sha256)",
+        arguments: ["md5hash", "sha256"], [-300, -1, 0, 1, 300])
+    func freshSignedRequest(method: String, offset: Int) throws {
+        let auth = WebhookAuth(signature: .vonage(secret: Self.secret, method: try #require(VonageSignature.Method(rawValue: method))))
+        let request = Self.signedInbound(offset: offset, method: method)
+        #expect(auth.refusal(request, remoteAddress: nil, now: Self.clock) == nil)
+        #expect(try adapter.parse(request).onlyMessage().text == "Em can giup & tu van = ngay")
+    }
+
+    @Test(
+        "a signed request more than 5 minutes old or ahead is refused 401 as a possible replay (md5hash and sha256)",
+        arguments: ["md5hash", "sha256"], [-301, 301, -3_600, 86_400, -8 * 86_400])
+    func staleSignedRequest(method: String, offset: Int) throws {
+        let auth = WebhookAuth(signature: .vonage(secret: Self.secret, method: try #require(VonageSignature.Method(rawValue: method))))
+        let refusal = try #require(auth.refusal(Self.signedInbound(offset: offset, method: method), remoteAddress: nil, now: Self.clock))
+        #expect(refusal.status == 401)
+        let when = offset < 0 ? "\(-offset) s old" : "\(offset) s ahead of our clock"
+        #expect(
+            refusal.reason
+                == "the signed timestamp is \(when); requests more than 5 minutes from our clock are refused as possible replays (check both clocks)"
+        )
+    }
+
+    @Test("the window is held to the injected clock to the fraction of a second")
+    func windowEdge() {
+        let auth = WebhookAuth(signature: .vonage(secret: Self.secret, method: .sha256))
+        let request = Self.signedInbound(offset: 0, method: "sha256")
+        #expect(auth.refusal(request, remoteAddress: nil, now: Self.clock.addingTimeInterval(300)) == nil)
+        #expect(auth.refusal(request, remoteAddress: nil, now: Self.clock.addingTimeInterval(300.001))?.status == 401)
+        #expect(auth.refusal(request, remoteAddress: nil, now: Self.clock.addingTimeInterval(-300)) == nil)
+        #expect(auth.refusal(request, remoteAddress: nil, now: Self.clock.addingTimeInterval(-300.001))?.status == 401)
+    }
+
+    @Test("a correctly signed request without a usable timestamp is refused 401 with the reason")
+    func signedWithoutTimestamp() {
+        let auth = WebhookAuth(signature: .vonage(secret: Self.secret, method: .md5hash))
+        let base = ["msisdn": "84912345678", "to": "84900000169", "messageId": "1E0000011B7F3C4B", "text": "chao", "type": "text"]
+        let none = GatewayRequest(
+            method: "GET", path: "/", query: VonageReferenceSigner.signedQuery(base, secret: Self.secret, method: "md5hash"))
+        #expect(
+            auth.refusal(none, remoteAddress: nil, now: Self.clock)
+                == GatewayError(status: 401, reason: "the signed request carries no timestamp, so it could be a replay"))
+        var words = base
+        words["timestamp"] = "2026-11-29T06:14:05Z"
+        let unreadable = GatewayRequest(
+            method: "GET", path: "/", query: VonageReferenceSigner.signedQuery(words, secret: Self.secret, method: "md5hash"))
+        #expect(
+            auth.refusal(unreadable, remoteAddress: nil, now: Self.clock)
+                == GatewayError(status: 401, reason: "the signed timestamp is not Unix seconds"))
+    }
+
+    @Test("a forged signature is 403 whatever its timestamp: freshness is only read once the signature holds")
+    func forgedStaysForbidden() {
+        let auth = WebhookAuth(signature: .vonage(secret: "another-secret", method: .md5hash))
+        for offset in [0, -3_600] {
+            #expect(auth.refusal(Self.signedInbound(offset: offset, method: "md5hash"), remoteAddress: nil, now: Self.clock)?.status == 403)
+        }
     }
 
     @Test("every Vonage method signs the sorted fields; values' & and = become _")

@@ -59,6 +59,37 @@ struct GatewayWebhookTests {
         }
     }
 
+    /// A Vonage inbound GET signed (md5hash, the bundled method) at `timestamp`.
+    func signedVonage(_ client: any TestClientProtocol, id: String, timestamp: Date) async throws -> TestResponse {
+        var fields = [
+            ("msisdn", "84912345678"), ("to", "84900000169"), ("messageId", id), ("text", "chao"), ("type", "text"),
+            ("keyword", "CHAO"), ("message-timestamp", "2026-11-29 06:14:05"), ("nonce", UUID().uuidString),
+            ("timestamp", String(Int(timestamp.timeIntervalSince1970))),
+        ]
+        fields.append(("sig", VonageSignature.sign(fields.map { (name: $0.0, value: $0.1) }, secret: "vn-secret", method: .md5hash)))
+        return try await client.execute(uri: "/webhooks/vonage?\(form(fields))", method: .get)
+    }
+
+    @Test("Vonage: a freshly signed message is stored; one signed an hour ago is refused 401 as a replay, audited, not stored")
+    func vonageReplayWindow() async throws {
+        try await withApp(environment: ServiceEnvironment(["VONAGE_SIGNATURE_SECRET": "vn-secret"])) { client, store in
+            #expect(try await signedVonage(client, id: "VF1", timestamp: Date()).status == .ok)
+            let stored = try await store.messageCount()
+            #expect(stored > 0)  // the message and the menu sent back
+
+            let replay = try await signedVonage(client, id: "VF2", timestamp: Date().addingTimeInterval(-3_600))
+            #expect(replay.status == .unauthorized)
+            #expect(String(buffer: replay.body).contains("s old; requests more than 5 minutes from our clock are refused"))
+            let ahead = try await signedVonage(client, id: "VF3", timestamp: Date().addingTimeInterval(3_600))
+            #expect(ahead.status == .unauthorized)
+            #expect(try await store.messageCount() == stored)
+
+            let audit = try await store.auditTrail(reference: nil).filter { $0.action == "webhook_refused" }
+            #expect(audit.map(\.actor) == ["gateway:vonage"])  // one row a minute per gateway and status
+            #expect(audit.allSatisfy { !$0.detail.contains("84912345678") && !$0.detail.contains("chao") })
+        }
+    }
+
     /// Vonage's inbound GET for one part of a long message.
     func vonagePart(_ client: any TestClientProtocol, ref: String, part: Int, total: Int, text: String, id: String) async throws
         -> TestResponse
