@@ -52,8 +52,10 @@ func withApp(
 }
 
 /// Waits until `condition` holds, polling; fails the test after `timeout` seconds.
+/// Generous because CI runs ~250 tests in parallel on 2 cores in a debug build, where one
+/// turn can take seconds; a passing wait returns as soon as its condition holds.
 func eventually(
-    timeout: Double = 10, _ what: String, sourceLocation: SourceLocation = #_sourceLocation,
+    timeout: Double = 60, _ what: String, sourceLocation: SourceLocation = #_sourceLocation,
     _ condition: @Sendable () async throws -> Bool
 ) async throws {
     let deadline = Date().addingTimeInterval(timeout)
