@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Gateways
 import HotlineCore
 import HotlineDispatch
@@ -12,11 +13,15 @@ public struct HotlineConfig: Sendable {
     public var gateways: [GatewayConfig]
     public var flows: [String: Flow]
     /// The built-in text rules extended by `text-rules.yaml`.
-    public var textRules: TextRules
+    public var textRules: TextRules { didSet { judge = JudgeCache() } }
     /// What makes a message urgent (`triage.yaml`).
-    public var triage: TriageRules
+    public var triage: TriageRules { didSet { judge = JudgeCache() } }
     /// The learned half of triage (`triage-model.json`), when there is one.
-    public var triageModel: TriageModel? = nil
+    public var triageModel: TriageModel? = nil { didSet { judge = JudgeCache() } }
+    /// The triage built from the three above, shared by every engine made from this value:
+    /// building it reads the match key of every phrase, which costs seconds in a debug build
+    /// and is the same work for every router. A change to any of the three starts a new cache.
+    fileprivate var judge = JudgeCache()
     /// Where urgent cases go and who is chased (`escalation.yaml`).
     public var escalation: EscalationConfig
     /// Problems that do not stop the service (an unreachable node, say).
@@ -42,11 +47,21 @@ public struct HotlineConfig: Sendable {
 
     /// The conversation engine this configuration describes: its start flow, reader and triage.
     public func makeEngine() -> ConversationEngine {
-        let normalizer = InputNormalizer(rules: textRules)
+        let triage = judge.value.withLock { cached in
+            if let cached { return cached }
+            let built = Triage(rules: self.triage, normalizer: InputNormalizer(rules: textRules), model: triageModel)
+            cached = built
+            return built
+        }
         return ConversationEngine(
-            flow: startFlow, defaultLanguage: service.defaultLanguage, normalizer: normalizer,
-            triage: Triage(rules: triage, normalizer: normalizer, model: triageModel), areas: service.areas)
+            flow: startFlow, defaultLanguage: service.defaultLanguage, normalizer: triage.normalizer, triage: triage,
+            areas: service.areas)
     }
+}
+
+/// Holds one configuration's triage once built; copies of the configuration share it.
+final class JudgeCache: Sendable {
+    let value = Mutex<Triage?>(nil)
 }
 
 public enum ConfigLoader {

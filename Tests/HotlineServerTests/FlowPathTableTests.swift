@@ -8,7 +8,7 @@ import Testing
 /// as sent), through the same engine and renderers the service uses.
 @Suite("The bundled flows, path by path")
 struct FlowPathTableTests {
-    static let config = try! ConfigLoader.load(directory: bundledConfigDirectory)
+    static let config = try! bundledConfig.get()
 
     struct Path: Sendable, CustomTestStringConvertible {
         var name: String

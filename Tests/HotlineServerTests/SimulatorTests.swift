@@ -7,7 +7,7 @@ import Testing
 struct SimulatorTests {
     @Test("a USSD report walks to its confirmation, each screen within the limit it shows")
     func ussd() throws {
-        var simulator = Simulator(config: try ConfigLoader.load(directory: bundledConfigDirectory), channel: .ussd)
+        var simulator = Simulator(config: try bundledConfig.get(), channel: .ussd)
         var display = simulator.start()
         #expect(display.text.hasPrefix("Duong day bao ve tre em."))
         for answer in ["1", "2", "1", "2", "Cam Pha", "10", "3"] {
@@ -24,7 +24,7 @@ struct SimulatorTests {
 
     @Test("an SMS conversation: the first message opens the menu; urgent words go to help now; parts are counted")
     func sms() throws {
-        var simulator = Simulator(config: try ConfigLoader.load(directory: bundledConfigDirectory), channel: .sms)
+        var simulator = Simulator(config: try bundledConfig.get(), channel: .sms)
         let first = simulator.send("alo")
         // As the bundled SMS gateway (`gsm7`) sends it, its parts counted.
         #expect(first.text.hasPrefix("Duong day bao ve tre em."))
@@ -37,7 +37,7 @@ struct SimulatorTests {
 
     @Test("in English, in SMS: back, menu, a wrong answer, and cancel")
     func englishNavigation() throws {
-        var simulator = Simulator(config: try ConfigLoader.load(directory: bundledConfigDirectory), channel: .sms)
+        var simulator = Simulator(config: try bundledConfig.get(), channel: .sms)
         _ = simulator.send("hi")
         _ = simulator.send("5")
         #expect(simulator.send("2").text.hasPrefix("Child protection line. What do you need?"))

@@ -13,6 +13,15 @@ let bundledConfigDirectory = URL(fileURLWithPath: #filePath)
     .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     .appendingPathComponent("gateway-config").path
 
+/// The bundled configuration, loaded once for the whole run: loading it (the learned
+/// model above all) takes more than a second in a debug build, and most tests start an app on it.
+let bundledConfig = Result { try ConfigLoader.load(directory: bundledConfigDirectory) }
+
+/// The configuration in `directory`: the shared bundled one, or a fresh load of a test's copy.
+func loadConfig(_ directory: String) throws -> HotlineConfig {
+    directory == bundledConfigDirectory ? try bundledConfig.get() : try ConfigLoader.load(directory: directory)
+}
+
 /// A fresh folder under the system temp directory, removed by the caller.
 func makeTemporaryDirectory() throws -> URL {
     let url = FileManager.default.temporaryDirectory.appendingPathComponent("hotline-test-\(UUID().uuidString)")
@@ -38,7 +47,7 @@ func withApp(
 ) async throws {
     let folder = try databaseFolder ?? makeTemporaryDirectory()
     defer { if databaseFolder == nil { try? FileManager.default.removeItem(at: folder) } }
-    let config = try ConfigLoader.load(directory: directory)
+    let config = try loadConfig(directory)
     var logger = logger ?? Logger(label: "test")
     if logger.label == "test" { logger.logLevel = .warning }
     // Encrypted as in production: the key file beside the database, so a restart reopens it.
@@ -52,10 +61,10 @@ func withApp(
 }
 
 /// Waits until `condition` holds, polling; fails the test after `timeout` seconds.
-/// Generous because CI runs ~250 tests in parallel on 2 cores in a debug build, where one
-/// turn can take seconds; a passing wait returns as soon as its condition holds.
+/// Generous because CI runs ~250 tests in parallel on 2 cores in a debug build; a passing
+/// wait returns as soon as its condition holds.
 func eventually(
-    timeout: Double = 60, _ what: String, sourceLocation: SourceLocation = #_sourceLocation,
+    timeout: Double = 10, _ what: String, sourceLocation: SourceLocation = #_sourceLocation,
     _ condition: @Sendable () async throws -> Bool
 ) async throws {
     let deadline = Date().addingTimeInterval(timeout)

@@ -22,14 +22,14 @@ struct TriageLearningTests {
         #expect(test.count >= 300)
         #expect(Set(dev.map(\.text)).isDisjoint(with: test.map(\.text)))
         // Every level and every category of triage.yaml is in the test part.
-        let config = try ConfigLoader.load(directory: bundledConfigDirectory)
+        let config = try bundledConfig.get()
         #expect(Set(test.map(\.priority)) == Set(Priority.allCases))
         #expect(Set(config.triage.categories.map(\.category)).isSubset(of: Set(test.map(\.category))))
     }
 
     @Test("the bundled model was trained from the bundled development part")
     func modelIsCurrent() throws {
-        let config = try ConfigLoader.load(directory: bundledConfigDirectory)
+        let config = try bundledConfig.get()
         let model = try #require(config.triageModel)
         #expect(model.corpusDigest == TriageCorpus.digest(try Self.corpus("dev").contents))
         #expect(model.examples == (try Self.corpus("dev").examples.count))
@@ -39,7 +39,7 @@ struct TriageLearningTests {
     /// and triage reaches 0.893, so this holds the floor it reached, not the target.
     @Test("on the test part: P2-or-higher recall at least 0.95, false P1 at most 0.08, P1 recall not below its 0.88 floor")
     func testPartMeetsTargets() throws {
-        let config = try ConfigLoader.load(directory: bundledConfigDirectory)
+        let config = try bundledConfig.get()
         let triage = try #require(config.makeEngine().triage)
         let test = try Self.corpus("test").examples
         let evaluation = TriageEvaluation(examples: test, decisions: test.map { triage.judge(text: $0.text) })

@@ -9,7 +9,7 @@ import Testing
 @Suite("Triage of real-looking messages with the bundled rules and model")
 struct TriageTableTests {
     static let triage: Triage = {
-        let config = try! ConfigLoader.load(directory: bundledConfigDirectory)
+        let config = try! bundledConfig.get()
         return config.makeEngine().triage!
     }()
 
