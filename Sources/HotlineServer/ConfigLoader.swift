@@ -1,8 +1,8 @@
 import Foundation
-import Synchronization
 import Gateways
 import HotlineCore
 import HotlineDispatch
+import Synchronization
 import Yams
 
 /// Everything in `gateway-config/`, loaded and checked.
