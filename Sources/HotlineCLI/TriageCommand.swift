@@ -32,27 +32,36 @@ struct TriageJudge: ParsableCommand {
     @Argument(help: "The message (several arguments are joined with spaces).")
     var text: [String]
 
+    @Flag(help: "Also print the words as the reader saw them (`read`): what the phrases of triage.yaml are compared with.")
+    var showReading = false
+
     struct Output: Encodable {
         var priority: String
         var category: String?
         var reasons: [String]
+        var read: String?
 
         func encode(to encoder: any Encoder) throws {
             var c = encoder.container(keyedBy: CodingKeys.self)
             try c.encode(priority, forKey: .priority)
             try c.encode(category, forKey: .category)  // null, not absent, when there is none
             try c.encode(reasons, forKey: .reasons)
+            try c.encodeIfPresent(read, forKey: .read)
         }
 
-        enum CodingKeys: String, CodingKey { case priority, category, reasons }
+        enum CodingKeys: String, CodingKey { case priority, category, reasons, read }
     }
 
     func run() throws {
         let loaded = try loadConfigOrExit(configDirectory(config))
-        let decision = loaded.makeEngine().triage!.judge(text: text.joined(separator: " "))
+        let triage = loaded.makeEngine().triage!
+        let message = text.joined(separator: " ")
+        let decision = triage.judge(text: message)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        let output = Output(priority: decision.priority.rawValue, category: decision.category, reasons: decision.reasons)
+        let output = Output(
+            priority: decision.priority.rawValue, category: decision.category, reasons: decision.reasons,
+            read: showReading ? triage.normalizer.matchKey(message) : nil)
         print(String(decoding: try encoder.encode(output), as: UTF8.self))
     }
 }
@@ -101,6 +110,15 @@ struct TriageTrain: ParsableCommand {
     @Option(help: ArgumentHelp("Weight decay.", visibility: .hidden))
     var l2: Float?
 
+    @Option(help: ArgumentHelp("Most false P1 among routine held-out messages the bars may give.", visibility: .hidden))
+    var maxFalseP1: Double?
+
+    @Option(help: ArgumentHelp("Most same-day (P2) held-out messages the bars may make P1.", visibility: .hidden))
+    var maxP2AsP1: Double?
+
+    @Option(help: ArgumentHelp("P2-or-higher recall the bars must keep on held-out messages.", visibility: .hidden))
+    var targetUrgentRecall: Double?
+
     func run() throws {
         let directory = configDirectory(config)
         let loaded = try loadConfigOrExit(directory, withModel: false)
@@ -109,6 +127,9 @@ struct TriageTrain: ParsableCommand {
         let rules = Triage(rules: loaded.triage, normalizer: InputNormalizer(rules: loaded.textRules))
         var trainer = TriageTrainer()
         if let epochs { trainer.epochs = epochs }
+        if let maxFalseP1 { trainer.maxFalseP1 = maxFalseP1 }
+        if let maxP2AsP1 { trainer.maxP2AsP1 = maxP2AsP1 }
+        if let targetUrgentRecall { trainer.targetUrgentRecall = targetUrgentRecall }
         if let learningRate { trainer.learningRate = learningRate }
         if let l2 { trainer.l2 = l2 }
         let (model, outcome) = trainer.train(examples, rules: rules, corpusDigest: TriageCorpus.digest(contents))
@@ -121,12 +142,18 @@ struct TriageTrain: ParsableCommand {
         print("trained on \(examples.count) examples from \(corpusPath) → \(outPath)")
         print(
             String(
-                format: "bars: P1 %.2f (%.2f when already P2), P2-or-higher %.2f (%.2f with a harm hint)", t.p1, t.p1WhenUrgent, t.urgent,
-                t.urgentWithHint))
+                format: "bars: P1 %.2f (%.2f when already P2, or when P2-or-higher is ", t.p1, t.p1WhenUrgent)
+                + (t.urgentForP1 > 1 ? "never" : String(format: "%.2f", t.urgentForP1))
+                + String(format: "), P2-or-higher %.2f (%.2f with a harm hint)", t.urgent, t.urgentWithHint))
         print(
             String(
                 format: "held-out folds: P1 recall %.3f, P2-or-higher recall %.3f, false P1 among routine %.3f, P2+ among routine %.3f",
                 h.p1Recall.value, h.urgentRecall.value, h.falseP1AmongRoutine.value, h.urgentAmongRoutine.value))
+        let u = outcome.heldOutAsIfUnseen
+        print(
+            String(
+                format: "held-out, each rule only where another fold has it too (the bars are chosen on this): P1 recall %.3f, P2-or-higher recall %.3f, false P1 among routine %.3f",
+                u.p1Recall.value, u.urgentRecall.value, u.falseP1AmongRoutine.value))
         for note in outcome.notes { print("note: \(note)") }
         if let path = self.report {
             let text = TriageReportText.render(h, file: "\(corpusPath) (held-out folds)", model: true)
@@ -177,12 +204,15 @@ struct TriageEval: ParsableCommand {
                 var judged: String
                 var category: String?
                 var reasons: [String]
+                /// The words as the reader saw them.
+                var read: String
             }
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
             for (e, d) in zip(examples, decisions) {
                 let line = Line(
-                    line: e.line, labelled: e.priority.rawValue, judged: d.priority.rawValue, category: d.category, reasons: d.reasons)
+                    line: e.line, labelled: e.priority.rawValue, judged: d.priority.rawValue, category: d.category, reasons: d.reasons,
+                    read: triage.normalizer.matchKey(e.text))
                 print(String(decoding: try encoder.encode(line), as: UTF8.self))
             }
             return

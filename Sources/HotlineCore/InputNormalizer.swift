@@ -89,7 +89,11 @@ public struct InputNormalizer: Sendable {
         switch shape.kinds {
         case WordShape.letter: if VietnameseSyllable.isPlain(letters: word) { return sink.emit(.ascii(word)) }
         case WordShape.digit: return sink.emit(.ascii(word))
-        default: if shape.kinds & WordShape.nonASCII != 0 { return sink.emit(.typed(word)) }
+        default:
+            if shape.kinds & WordShape.nonASCII != 0 {
+                if word.count >= 6, GluedWords.mayBeGlued(word), emitGlued(word, ascii: false, into: &sink) { return }
+                return sink.emit(.typed(word))
+            }
         }
         emitUnusual(word, into: &sink)
     }
@@ -105,6 +109,7 @@ public struct InputNormalizer: Sendable {
             return InputMethodRepair.repair(UnsafeBufferPointer(scalars))
         }
         if let syllable = repaired { return sink.emit(.syllable(syllable)) }
+        if word.count >= 8, GluedWords.mayBeGlued(word), emitGlued(word, ascii: true, into: &sink) { return }
         if let swapped = applySwaps(word.map { Unicode.Scalar($0) }) {
             switch swapped {
             case .bytes(let bytes): return bytes.withUnsafeBufferPointer { sink.emit(.typed($0)) }
@@ -112,6 +117,14 @@ public struct InputNormalizer: Sendable {
             }
         }
         sink.emit(.typed(word))
+    }
+
+    /// A word of syllables typed without spaces, emitted syllable by syllable; false when it is not one.
+    @inline(never)
+    func emitGlued<Sink: PieceSink>(_ word: UnsafeBufferPointer<UInt8>, ascii: Bool, into sink: inout Sink) -> Bool {
+        guard let pieces = GluedWords.split(word, ascii: ascii) else { return false }
+        for piece in pieces { sink.emit(.typed(UnsafeBufferPointer(rebasing: word[piece]))) }
+        return true
     }
 
     private func emitExpansion<Sink: PieceSink>(_ index: Int, into sink: inout Sink) {

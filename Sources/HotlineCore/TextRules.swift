@@ -78,5 +78,28 @@ public struct TextRules: Sendable, Codable, Equatable {
             "kill", "myself", "suicide", "raped", "abuse", "abused", "bully", "bullied", "missing", "child", "kidnapped",
             "nobody", "never", "not", "photos", "nude", "forced", "marry", "work", "food", "abandoned", "drowning", "school",
             "advice", "self", "harm", "end", "life", "when", "was", "ran", "away", "one", "dad", "mom", "please",
-        ])
+        ] + englishWords)
+
+    /// Common English words that Telex, VNI or the letter swaps would otherwise misread ("is"
+    /// as "í", "took" as "tóc", "soon" as "son", "lost" as "lot"): a misread word collides with
+    /// a Vietnamese one, and shows up garbled in the reasons an operator reads. Gathered from
+    /// the English messages of the corpus's development part; none is a Vietnamese word typed
+    /// by Telex in earnest.
+    static let englishWords = [
+        "is", "are", "was", "were", "been", "has", "hasn", "does", "doesn", "isn", "goes", "gets", "says", "seems", "works",
+        "her", "his", "hes", "its", "our", "ours", "your", "their", "there", "theres", "theyre", "here", "we", "us", "for",
+        "of", "or", "if", "as", "how", "just", "this", "last", "next", "before", "first", "very", "more", "less", "too",
+        "off", "down", "back", "near", "left", "took", "lost", "look", "keep", "keeps", "hear", "see", "saw", "seen", "think",
+        "ask", "asks", "meet", "wait", "learn", "care", "use", "uses", "using", "turn", "tries", "owe", "hire", "seek",
+        "buys", "offer", "offers", "visit", "swear", "curses", "kiss", "miss", "burn", "burns", "cuts", "kick", "hack",
+        "lock", "locks", "cook", "cooks", "swim", "carrying", "disown", "sorry", "thank", "thanks", "safe", "sure", "wrong",
+        "sick", "weak", "fat", "lazy", "easy", "busy", "fast", "dark", "pink", "best", "sexy", "dizzy", "fun", "house",
+        "room", "door", "doors", "roof", "chair", "desk", "box", "car", "bus", "taxi", "park", "farm", "pier", "dorm",
+        "cafe", "countryside", "year", "years", "week", "weeks", "days", "hour", "hours", "mins", "cousin", "cousins",
+        "boys", "guys", "wife", "teen", "twins", "sis", "person", "boss", "host", "tourist", "tourists", "arm", "arms",
+        "ear", "eyes", "nose", "neck", "hair", "fire", "gas", "wire", "iron", "razor", "beer", "pizza", "text", "post",
+        "posts", "pics", "gift", "gifts", "marks", "exam", "exams", "test", "lessons", "chores", "tips", "diary", "case",
+        "part", "parts", "things", "way", "law", "laws", "tradition", "electric", "tree", "two", "won", "own", "born",
+        "moms", "dear", "hi", "am",
+    ]
 }

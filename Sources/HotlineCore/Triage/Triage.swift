@@ -448,8 +448,9 @@ public struct Triage: Sendable {
         let bar = hint ? model.thresholds.urgentWithHint : model.thresholds.urgent
         let level: Priority
         let urgent = decision.priority >= .p2 || scores.urgent >= bar
-        // The lower P1 bar is for what the rules already found urgent, not for the model's own guess.
-        if p1 >= model.thresholds.p1 || (decision.priority >= .p2 && p1 >= model.thresholds.p1WhenUrgent) {
+        // The lower P1 bar is for what the rules already found urgent, or the model is all but sure is.
+        let sure = decision.priority >= .p2 || scores.urgent >= model.thresholds.urgentForP1
+        if p1 >= model.thresholds.p1 || (sure && p1 >= model.thresholds.p1WhenUrgent) {
             level = .p1
         } else if urgent {
             level = .p2

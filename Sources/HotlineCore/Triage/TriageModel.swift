@@ -22,12 +22,17 @@ public struct TriageModel: Sendable {
         public var urgent: Double
         /// The same bar when a word of `harm_hints` is in the message: lower, since something suggests harm.
         public var urgentWithHint: Double
+        /// P(P1) + P(P2) at or above this makes a message "already P2" for `p1WhenUrgent` even
+        /// when the rules found nothing: a message the model is all but sure is urgent, and
+        /// that leans to P1, is P1 (when unsure which of the two, err up). Above 1: never.
+        public var urgentForP1: Double
 
-        public init(p1: Double, p1WhenUrgent: Double, urgent: Double, urgentWithHint: Double) {
+        public init(p1: Double, p1WhenUrgent: Double, urgent: Double, urgentWithHint: Double, urgentForP1: Double = 2) {
             self.p1 = p1
             self.p1WhenUrgent = p1WhenUrgent
             self.urgent = urgent
             self.urgentWithHint = urgentWithHint
+            self.urgentForP1 = urgentForP1
         }
 
         enum CodingKeys: String, CodingKey {
@@ -35,6 +40,17 @@ public struct TriageModel: Sendable {
             case p1WhenUrgent = "P1_when_already_P2"
             case urgent = "P2_or_higher"
             case urgentWithHint = "P2_or_higher_with_hint"
+            case urgentForP1 = "P2_or_higher_counting_as_already_P2"
+        }
+
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            p1 = try c.decode(Double.self, forKey: .p1)
+            p1WhenUrgent = try c.decode(Double.self, forKey: .p1WhenUrgent)
+            urgent = try c.decode(Double.self, forKey: .urgent)
+            urgentWithHint = try c.decode(Double.self, forKey: .urgentWithHint)
+            // A model trained before this bar existed never uses it.
+            urgentForP1 = try c.decodeIfPresent(Double.self, forKey: .urgentForP1) ?? 2
         }
     }
 
