@@ -152,7 +152,8 @@ struct TriageTrain: ParsableCommand {
         let u = outcome.heldOutAsIfUnseen
         print(
             String(
-                format: "held-out, each rule only where another fold has it too (the bars are chosen on this): P1 recall %.3f, P2-or-higher recall %.3f, false P1 among routine %.3f",
+                format:
+                    "held-out, each rule only where another fold has it too (the bars are chosen on this): P1 recall %.3f, P2-or-higher recall %.3f, false P1 among routine %.3f",
                 u.p1Recall.value, u.urgentRecall.value, u.falseP1AmongRoutine.value))
         for note in outcome.notes { print("note: \(note)") }
         if let path = self.report {

@@ -96,8 +96,21 @@ extension ConfigLoader {
 
     /// Every phrase's `{concept}` slots name a concept and do not multiply past the limit;
     /// every concept is a non-empty list.
-    static func triageRuleIssues(_ rules: TriageRules, path: String, name: String) -> [ConfigIssue] {
+    static func triageRuleIssues(_ rules: TriageRules, textRules: TextRules, path: String, name: String) -> [ConfigIssue] {
         var issues: [ConfigIssue] = []
+        // Laughter is matched as typed: a word the reader turns into another ("kkk" is teencode
+        // for "không") would make every message holding that other word a laugh.
+        let reader = InputNormalizer(rules: textRules)
+        for (j, word) in rules.laughter.enumerated() {
+            let typed = word.lowercased()
+            let read = reader.matchKey(word)
+            guard typed.unicodeScalars.allSatisfy(\.isASCII), read != typed else { continue }
+            issues.append(
+                ConfigIssue(
+                    file: name, line: line(in: path, path: ["laughter", "\(j)"]), key: "laughter.\(j)",
+                    message: "'\(word)' reads as '\(read)' (teencode or Telex), so every message with '\(read)' would count as "
+                        + "laughter; remove it, or add it to `keep` in text-rules.yaml"))
+        }
         func check(_ phrase: String, _ keyPath: [String]) {
             if case .failure(let problem) = rules.expand(phrase) {
                 issues.append(

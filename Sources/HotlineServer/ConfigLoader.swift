@@ -106,7 +106,9 @@ public enum ConfigLoader {
                         file: display(directory, "triage.yaml"), line: line(in: triagePath, path: ["categories", "\(i)"]),
                         key: "categories.\(i)", message: "category '\(rule.category)' has no phrases; give it P1, P2 or P3 phrases"))
             }
-            if let triage { issues += triageRuleIssues(triage, path: triagePath, name: display(directory, "triage.yaml")) }
+            if let triage {
+                issues += triageRuleIssues(triage, textRules: textRules, path: triagePath, name: display(directory, "triage.yaml"))
+            }
         } else {
             issues.append(
                 ConfigIssue(

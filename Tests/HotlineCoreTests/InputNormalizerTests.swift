@@ -66,6 +66,26 @@ struct InputNormalizerTests {
         #expect(normalizer.matchKey(pair.0) == pair.1)
     }
 
+    @Test(
+        "words typed without spaces are read as their syllables, the likelier split first",
+        arguments: [
+            ("bốđangđánhmẹ", "bo dang danh me"), ("bốđangđánhem", "bo dang danh em"), ("emđangbịnhốt", "em dang bi nhot"),
+            ("emmuonchet", "em muon chet"), ("bomedanhem", "bo me danh em"), ("Cứu em với, bốđánhem", "cuu em voi bo danh em"),
+        ])
+    func gluedWords(_ pair: (String, String)) {
+        #expect(normalizer.matchKey(pair.0) == pair.1)
+    }
+
+    @Test(
+        "English words and names are not split into syllables or repaired as Telex",
+        arguments: [
+            ("because", "because"), ("banana", "banana"), ("nothing", "nothing"), ("washington", "washington"),
+            ("kitchen", "kitchen"), ("he took pills", "he took pills"), ("she is lost", "she is lost"),
+        ])
+    func englishKeptAsTyped(_ pair: (String, String)) {
+        #expect(normalizer.matchKey(pair.0) == pair.1)
+    }
+
     /// Plain ASCII words are read in one go where they lie; a word that ends at a non-ASCII
     /// byte takes the general byte loop. Ending every word with "…" sends all of them that
     /// way, so the two readers must agree word for word.

@@ -83,6 +83,19 @@ struct ConfigLoaderTests {
         #expect(found.contains { $0.file.hasSuffix("infobip.yaml") && $0.message.contains("'10.0.0.0/40' is not an address") })
     }
 
+    @Test("a laughter word the reader turns into another word is refused with its line and the fix")
+    func laughterReadAsAnotherWord() throws {
+        var expectedLine = 0
+        let found = try issues { dir in
+            try replace("triage.yaml", "laughter: [\"haha\",", "laughter: [\"kkk\", \"haha\",", in: dir)
+            expectedLine = try lineNumber(of: "laughter: [\"kkk\"", in: "triage.yaml", directory: dir)
+        }
+        let issue = try #require(found.first { $0.key == "laughter.0" })
+        #expect(issue.file.hasSuffix("triage.yaml"))
+        #expect(issue.line == expectedLine)
+        #expect(issue.message.contains("'kkk' reads as 'khong'") && issue.message.contains("`keep` in text-rules.yaml"))
+    }
+
     @Test("a misspelt key is reported instead of ignored")
     func unknownKey() throws {
         let found = try issues { dir in try replace("service.yaml", "case_reference_prefix:", "case_reference_prefx:", in: dir) }

@@ -61,10 +61,10 @@ func withApp(
 }
 
 /// Waits until `condition` holds, polling; fails the test after `timeout` seconds.
-/// Generous because CI runs ~250 tests in parallel on 2 cores in a debug build; a passing
-/// wait returns as soon as its condition holds.
+/// Generous because CI runs ~250 tests in parallel on 2 cores in a debug build (one SMS turn
+/// took over 10 s there once); a passing wait returns as soon as its condition holds.
 func eventually(
-    timeout: Double = 10, _ what: String, sourceLocation: SourceLocation = #_sourceLocation,
+    timeout: Double = 30, _ what: String, sourceLocation: SourceLocation = #_sourceLocation,
     _ condition: @Sendable () async throws -> Bool
 ) async throws {
     let deadline = Date().addingTimeInterval(timeout)

@@ -109,6 +109,30 @@ struct TriageTableTests {
         if c.priority != .none { #expect(!decision.reasons.isEmpty) }
     }
 
+    @Test("a threat written laughing is P2 for a person to read, never lower; laughing while it is happening stays P1")
+    func laughter() {
+        let joke = Self.triage.judge(text: "chị em sẽ giết em nếu biết em dùng son của chỉ haha")
+        #expect(joke.priority == .p2)
+        #expect(joke.reasons.contains { $0.contains("written laughing ('haha')") && $0.contains(Triage.needsReview) })
+        let lol = Self.triage.judge(text: "we played hide and seek and my cousin hid so well we thought he was kidnapped lol")
+        #expect(lol.priority == .p2, "\(lol.reasons)")
+        #expect(Self.triage.judge(text: "bố đang cầm dao haha").priority == .p1)
+        #expect(Self.triage.judge(text: "haha cứu em với bố đang đánh em").priority == .p1)
+    }
+
+    @Test("a negation after 'nếu' or 'if' is a condition, so a threat is not set aside as denied")
+    func conditionalNegation() {
+        for text in [
+            "có người trên mạng dọa nếu em không gửi ảnh thì sẽ đăng lên mạng",
+            "he says if i dont send nudes he will post my photos",
+        ] {
+            let decision = Self.triage.judge(text: text)
+            #expect(decision.priority >= .p2, "\(text): \(decision.reasons)")
+            #expect(!decision.reasons.contains { $0.hasPrefix("set aside") }, "\(text): \(decision.reasons)")
+        }
+        #expect(Self.triage.judge(text: "bố em không đánh em").priority < .p2)
+    }
+
     @Test("the table holds at least 150 messages")
     func size() {
         #expect(Self.cases.count >= 150)

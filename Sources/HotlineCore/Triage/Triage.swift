@@ -47,6 +47,7 @@ public struct Triage: Sendable {
     private let isNegation: [Bool]
     private let negationPairs: Set<Int64>
     private let isBridge: [Bool]
+    private let isCondition: [Bool]
     private let isFiller: [Bool]
     private let isCryCompanion: [Bool]
     private let isPersonal: [Bool]
@@ -56,6 +57,7 @@ public struct Triage: Sendable {
     private let bareCries: PhraseList
     private let harmHints: PhraseList
     private let topicFrames: PhraseList
+    private let laughter: PhraseList
     /// Per word number: the phrases of combination groups starting with it.
     private let groupPhrases: [[(combination: Int, group: Int, words: [Int32])]]
     private let stopWords: Set<Substring>
@@ -151,7 +153,8 @@ public struct Triage: Sendable {
                 }
             }
         }
-        let lists = [rules.nowWords, rules.pastWords, rules.cries, rules.bareCries, rules.harmHints, rules.topicFrames].map(list)
+        let lists = [rules.nowWords, rules.pastWords, rules.cries, rules.bareCries, rules.harmHints, rules.topicFrames, rules.laughter].map(
+            list)
         var negationPairs: Set<Int64> = []
         var singleNegations: [Int32] = []
         for negation in rules.negations {
@@ -160,6 +163,7 @@ public struct Triage: Sendable {
             if words.count == 2 { negationPairs.insert(Int64(words[0]) << 32 | Int64(words[1])) }
         }
         let bridges = rules.negationBridges.flatMap { ids($0) }
+        let conditions = rules.negationConditions.flatMap { ids($0) }
         let fillers = rules.fillers.flatMap { ids($0) }
         let companions = rules.cryCompanions.flatMap { ids($0) }
         let personal = rules.personalWords.flatMap { ids($0) }
@@ -171,6 +175,7 @@ public struct Triage: Sendable {
         bareCries = PhraseList(lists[3], words: size)
         harmHints = PhraseList(lists[4], words: size)
         topicFrames = PhraseList(lists[5], words: size)
+        laughter = PhraseList(lists[6], words: size)
         func flags(_ members: [Int32]) -> [Bool] {
             var out = [Bool](repeating: false, count: size)
             for m in members { out[Int(m)] = true }
@@ -179,6 +184,7 @@ public struct Triage: Sendable {
         isNegation = flags(singleNegations)
         self.negationPairs = negationPairs
         isBridge = flags(bridges)
+        isCondition = flags(conditions)
         isFiller = flags(fillers)
         isCryCompanion = flags(companions)
         isPersonal = flags(personal)
@@ -237,6 +243,9 @@ public struct Triage: Sendable {
         public var negated = false
         /// Something says it is over ("năm ngoái", "hồi nhỏ").
         public var past = false
+        /// Written laughing ("haha", "lol") with nothing saying it is happening now: neither the
+        /// rules nor the model make it P1.
+        public var laughing = false
     }
 
     /// What the rules alone make of a match key.
@@ -301,6 +310,14 @@ public struct Triage: Sendable {
         // About a topic: at most P3, or P2 when a "now" word is in it too ("đang tập kịch").
         let frame = cried ? nil : topicFrames.first(in: ids)
         let frameCap: Priority = isNow ? .p2 : .p3
+        // Laughter leaves a P1 for a person to read: P2, never lower; not when a cry or a
+        // "now" word says it is happening ("bố đang cầm dao haha" stays P1).
+        let laugh = cried || isNow ? nil : laughter.first(in: ids)
+        func laughing(_ level: inout Priority, _ reason: inout String) {
+            guard let laugh, level == .p1 else { return }
+            level = .p2
+            reason += ", written laughing ('\(message.text(laugh.start..<(laugh.start + laugh.words.count)))'): \(Self.needsReview)"
+        }
         for (phrase, span) in found {
             guard let category = phrase.category else {
                 best.reasons.append("set aside: '\(phrase.text)' is a figure of speech")
@@ -322,9 +339,14 @@ public struct Triage: Sendable {
                 level = cap
                 reason += ", in a question or story about it ('\(message.text(frame.start..<(frame.start + frame.words.count)))')"
             }
+            laughing(&level, &reason)
             consider(level, category, reason)
         }
-        for reason in combinations(in: message) { consider(reason.level, reason.category, reason.text) }
+        for found in combinations(in: message) {
+            var (level, reason) = (found.level, found.text)
+            laughing(&level, &reason)
+            consider(level, found.category, reason)
+        }
         if best.priority < .p1, cried || bareCries.occurs(in: ids), isOnlyCry(ids) {
             consider(.p1, "danger_now", "only a cry for help")
         } else if let cry, best.priority < .p2 {
@@ -335,10 +357,12 @@ public struct Triage: Sendable {
             consider(rule.priority, answers["category"], "answer \(described.joined(separator: ", "))")
         }
         let hint = harmHints.occurs(in: ids)
-        for (flag, name) in [(isNow, "now"), (isPast, "past"), (cried, "cry"), (frame != nil, "frame"), (hint, "hint")] where flag {
+        for (flag, name) in [
+            (isNow, "now"), (isPast, "past"), (cried, "cry"), (frame != nil, "frame"), (hint, "hint"), (laugh != nil, "laugh"),
+        ] where flag {
             signals.append(TriageFeatures.signal(name, ""))
         }
-        return RulesReading(decision: best, hint: hint, signals: signals, negated: negated, past: isPast)
+        return RulesReading(decision: best, hint: hint, signals: signals, negated: negated, past: isPast, laughing: laugh != nil)
     }
 
     /// Every word is part of a cry or may stand with one ("cứu em với", "please help!!!").
@@ -450,7 +474,7 @@ public struct Triage: Sendable {
         let urgent = decision.priority >= .p2 || scores.urgent >= bar
         // The lower P1 bar is for what the rules already found urgent, or the model is all but sure is.
         let sure = decision.priority >= .p2 || scores.urgent >= model.thresholds.urgentForP1
-        if p1 >= model.thresholds.p1 || (sure && p1 >= model.thresholds.p1WhenUrgent) {
+        if !reading.laughing, p1 >= model.thresholds.p1 || (sure && p1 >= model.thresholds.p1WhenUrgent) {
             level = .p1
         } else if urgent {
             level = .p2
@@ -515,13 +539,21 @@ public struct Triage: Sendable {
         var bridged = 0
         while i >= 0, ids[i] >= 0 {
             let word = Int(ids[i])
-            if isNegation[word] { return i..<(i + 1) }
-            if i >= 1, ids[i - 1] >= 0, negationPairs.contains(Int64(ids[i - 1]) << 32 | Int64(ids[i])) { return (i - 1)..<(i + 1) }
+            if isNegation[word] { return isConditional(before: i, in: ids) ? nil : i..<(i + 1) }
+            if i >= 1, ids[i - 1] >= 0, negationPairs.contains(Int64(ids[i - 1]) << 32 | Int64(ids[i])) {
+                return isConditional(before: i - 1, in: ids) ? nil : (i - 1)..<(i + 1)
+            }
             guard isBridge[word], bridged < 3 else { return nil }
             bridged += 1
             i -= 1
         }
         return nil
+    }
+
+    /// "nếu (em) không …": a condition stands in the two words before the negation at `start`.
+    private func isConditional(before start: Int, in ids: [Int32]) -> Bool {
+        for i in max(0, start - 2)..<start where ids[i] >= 0 && isCondition[Int(ids[i])] { return true }
+        return false
     }
 
     static func holds(_ rule: TriageRules.AnswerRule, _ answers: [String: String]) -> Bool {

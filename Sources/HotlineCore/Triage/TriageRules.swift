@@ -7,6 +7,9 @@ public struct TriageRules: Sendable, Codable, Equatable {
     public var negations: [String]
     /// Words that may stand between a negation and its phrase ("không *có ai* đánh").
     public var negationBridges: [String]
+    /// Words that make a negation a condition, not a denial, when one stands in the two words
+    /// before it: "dọa *nếu* không gửi ảnh" threatens; it does not say no photo was asked for.
+    public var negationConditions: [String]
     /// Words saying it is happening now; with a P2 phrase they make it P1 ("bố *đang* đánh em").
     public var nowWords: [String]
     /// Words saying it is over ("hồi nhỏ", "năm ngoái"), for categories with `unless_past`.
@@ -31,6 +34,11 @@ public struct TriageRules: Sendable, Codable, Equatable {
     /// phim", "how to"): with one and nothing saying it is happening now or a cry, the rules'
     /// level is at most P3. The learned model may still raise it.
     public var topicFrames: [String]
+    /// Laughter ("haha", "lol"): a message written laughing may be a joke ("chị em sẽ giết em
+    /// haha"), or a child playing down what happened. Either way a person should read it, so
+    /// the rules' P1 becomes P2, never lower, and the reason says why. Not when a cry or a "now"
+    /// word is in it: "bố đang cầm dao haha" stays P1.
+    public var laughter: [String]
     /// Named word lists a phrase may use as `{name}`: "{adult} đang {hit}" stands for every
     /// adult of `adult` before "đang" and every verb of `hit`. This is how rules say who does
     /// what to whom without listing each sentence.
@@ -146,6 +154,8 @@ public struct TriageRules: Sendable, Codable, Equatable {
     enum CodingKeys: String, CodingKey, CaseIterable {
         case categories, negations, answers, combinations
         case negationBridges = "negation_bridges"
+        case negationConditions = "negation_conditions"
+        case laughter
         case nowWords = "now_words"
         case pastWords = "past_words"
         case fillers, cries, concepts
@@ -176,6 +186,8 @@ public struct TriageRules: Sendable, Codable, Equatable {
         self.categories = categories
         self.negations = negations
         self.negationBridges = negationBridges
+        self.negationConditions = []
+        self.laughter = []
         self.nowWords = nowWords
         self.answers = answers
     }
@@ -186,6 +198,8 @@ public struct TriageRules: Sendable, Codable, Equatable {
         categories = try c.decode([CategoryRule].self, forKey: .categories)
         negations = try c.decodeIfPresent([String].self, forKey: .negations) ?? []
         negationBridges = try c.decodeIfPresent([String].self, forKey: .negationBridges) ?? []
+        negationConditions = try c.decodeIfPresent([String].self, forKey: .negationConditions) ?? []
+        laughter = try c.decodeIfPresent([String].self, forKey: .laughter) ?? []
         nowWords = try c.decodeIfPresent([String].self, forKey: .nowWords) ?? []
         pastWords = try c.decodeIfPresent([String].self, forKey: .pastWords) ?? []
         fillers = try c.decodeIfPresent([String].self, forKey: .fillers) ?? []
