@@ -17,10 +17,7 @@ struct Purge: AsyncParsableCommand {
 
     func run() async throws {
         let environment = ServiceEnvironment()
-        let databasePath = database ?? environment["HOTLINE_DATABASE"] ?? "data/hotline.sqlite"
-        guard FileManager.default.fileExists(atPath: databasePath) else {
-            throw ValidationError("no database at \(databasePath); pass --database")
-        }
+        let databasePath = try existingDatabase(database)
         let loaded = try ConfigLoader.load(directory: configDirectory(config))
         var logger = Logger(label: "hotline")
         logger.logLevel = .notice

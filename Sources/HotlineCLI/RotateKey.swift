@@ -32,12 +32,9 @@ struct RotateKey: AsyncParsableCommand {
 
     func run() async throws {
         let environment = ServiceEnvironment()
-        let databasePath = database ?? environment["HOTLINE_DATABASE"] ?? "data/hotline.sqlite"
+        let databasePath = try existingDatabase(database)
         var logger = Logger(label: "hotline")
         logger.logLevel = .notice
-        guard FileManager.default.fileExists(atPath: databasePath) else {
-            throw ValidationError("no database at \(databasePath); pass --database")
-        }
         var loaded = try DataKeySource.load(environment: environment, databasePath: databasePath, logger: logger)
         if let file = loaded.keyFile {
             let (keys, lookup) = try DataKeys.rawKeys(file: file)

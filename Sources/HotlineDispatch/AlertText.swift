@@ -18,4 +18,12 @@ enum AlertText {
         }
         return parts.joined(separator: ", ") + ". Tra loi/reply: OK \(detail.summary.reference)"
     }
+
+    /// To supervisors when rows were set aside as unreadable: how many, the cases they belong
+    /// to (references only), and where to look.
+    static func quarantine(rows: Int, references: [String], nationalHotline: String) -> String {
+        let cases = references.isEmpty ? "" : " " + references.prefix(3).joined(separator: " ") + (references.count > 3 ? " ..." : "")
+        return "[\(nationalHotline)] CANH BAO/WARNING: \(rows) dong khong doc duoc/unreadable row(s) set aside\(cases). "
+            + "Xem/see /readyz, audit"
+    }
 }

@@ -76,14 +76,19 @@ public struct EscalationConfig: Sendable, Decodable {
         public var gateway: String?
         /// Alerted in turn while a case waits; the last tier is alerted again at every deadline.
         public var ladder: [Tier]
+        /// The tier (1 = first) told when rows are quarantined: the supervisors, who can reach
+        /// whoever holds the keys. Default 2, or the last tier when the ladder is shorter.
+        public var quarantineTier: Int
 
         enum CodingKeys: String, CodingKey, CaseIterable {
             case gateway, ladder
+            case quarantineTier = "quarantine_tier"
         }
 
-        public init(gateway: String? = nil, ladder: [Tier] = []) {
+        public init(gateway: String? = nil, ladder: [Tier] = [], quarantineTier: Int = 2) {
             self.gateway = gateway
             self.ladder = ladder
+            self.quarantineTier = quarantineTier
         }
 
         public init(from decoder: any Decoder) throws {
@@ -91,7 +96,15 @@ public struct EscalationConfig: Sendable, Decodable {
             let c = try decoder.container(keyedBy: CodingKeys.self)
             gateway = try c.decodeIfPresent(String.self, forKey: .gateway)
             ladder = try c.decodeIfPresent([Tier].self, forKey: .ladder) ?? []
+            quarantineTier = try c.decodeIfPresent(Int.self, forKey: .quarantineTier) ?? 2
+            guard quarantineTier >= 1 else {
+                throw DecodingError.dataCorruptedError(
+                    forKey: .quarantineTier, in: c, debugDescription: "quarantine_tier counts tiers from 1; got \(quarantineTier)")
+            }
         }
+
+        /// The tier quarantine alerts go to, when there is a ladder.
+        public var tierForQuarantine: Tier? { ladder.isEmpty ? nil : ladder[min(quarantineTier, ladder.count) - 1] }
     }
 
     public struct Tier: Sendable, Decodable {

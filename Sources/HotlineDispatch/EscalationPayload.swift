@@ -82,6 +82,15 @@ public struct EscalationPayload: Encodable, Sendable {
         operatorURL = "\(base)/cases/\(detail.summary.reference)"
     }
 
+    /// The `escalation_id` of a body built earlier, or nil when it has none.
+    static func escalationID(in body: [UInt8]) -> String? {
+        struct Sent: Decodable {
+            var id: String
+            enum CodingKeys: String, CodingKey { case id = "escalation_id" }
+        }
+        return try? JSONDecoder().decode(Sent.self, from: Data(body)).id
+    }
+
     public func encoded() throws -> [UInt8] {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]

@@ -118,6 +118,7 @@ public final class OutboxDispatcher: Service, Sendable {
     public func runOnce() async throws -> Int {
         await settleLeftovers()
         let batch = try await store.claimDueOutbox(now: now(), limit: 32, lease: 120)
+        await alertQuarantines()
         // A row claimed again has a newer attempt, whose outcome is the one to record.
         unsettled.withLock { unsettled in for item in batch { unsettled[item.id] = nil } }
         // Texts to one phone go one after another, oldest first, so a conversation's replies
@@ -179,6 +180,27 @@ public final class OutboxDispatcher: Service, Sendable {
         }
     }
 
+    /// Tells the supervisors' tier (`quarantine_tier`) once about rows the store set aside as
+    /// unreadable: a quarantined escalation is a case 111 has not heard of. References only.
+    func alertQuarantines() async {
+        guard let rows = try? await store.unalertedQuarantines(), !rows.isEmpty else { return }
+        let references = rows.compactMap(\.caseReference)
+        logger.error(
+            "rows quarantined: a sealed value could not be opened or decoded",
+            metadata: ["rows": "\(rows.count)", "tables": "\(Set(rows.map(\.table)).sorted().joined(separator: ","))"])
+        let text = AlertText.quarantine(rows: rows.count, references: references, nationalHotline: nationalHotline)
+        let tier = config.alerts.tierForQuarantine
+        let alerts = (tier?.phones ?? []).compactMap { phone in
+            config.alerts.gateway.map { OutboundSMS(gatewayID: $0, to: phone, text: text, purpose: .alert) }
+        }
+        do {
+            try await store.alertQuarantines(rows, alerts: alerts, at: now())
+            if !alerts.isEmpty { wake() }
+        } catch {
+            logger.error("could not queue the quarantine alert; tried again at the next pass")
+        }
+    }
+
     /// Starts the SMS alerts for a case now; kept for the next pass when the database refuses.
     func alertNow(reference: String, reason: String) async {
         do {
@@ -219,14 +241,21 @@ public final class OutboxDispatcher: Service, Sendable {
         return .retry(at: now().addingTimeInterval(delay), error: error)
     }
 
+    /// What 111 may treat as one case for ever: this database's random id and the outbox row,
+    /// the same on every retry and after restarts, never repeated by another database.
+    func escalationKey(_ item: ClaimedOutbox) -> String { "esc-\(store.deploymentID)-\(item.id)" }
+
     func deliverEscalation(_ item: ClaimedOutbox, reference: String) async -> OutboxOutcome {
         guard let webhook else {
             if item.attempts == 1 { await alertNow(reference: reference, reason: "no escalation webhook configured") }
             return .retry(at: now().addingTimeInterval(config.retry.maxDelaySeconds), error: "escalation webhook not configured")
         }
         let body: [UInt8]
+        var key = escalationKey(item)
         if let stored = item.storedBody {
             body = Array(stored.utf8)
+            // The key the body was first sent under, even if this database's id has changed since.
+            if let sent = EscalationPayload.escalationID(in: body) { key = sent }
         } else {
             do {
                 guard
@@ -234,7 +263,7 @@ public final class OutboxDispatcher: Service, Sendable {
                         reference: reference, actor: "dispatcher", action: "escalation_to_111", at: now())
                 else { return .failed(error: "case \(reference) not found") }
                 body = try EscalationPayload(
-                    escalationID: "esc-\(item.id)", detail: detail, escalatedAt: item.createdAt, operatorAPIURL: config.operatorAPIURL
+                    escalationID: key, detail: detail, escalatedAt: item.createdAt, operatorAPIURL: config.operatorAPIURL
                 ).encoded()
                 try await store.keepEscalationBody(outboxID: item.id, body: String(decoding: body, as: UTF8.self))
             } catch {
@@ -247,7 +276,7 @@ public final class OutboxDispatcher: Service, Sendable {
             headers: [
                 ("Content-Type", "application/json"), ("User-Agent", "hotline-gateway"),
                 (EscalationSignature.header, EscalationSignature.sign(body: body, secret: webhook.secret, timestamp: timestamp)),
-                ("Idempotency-Key", "esc-\(item.id)"),
+                ("Idempotency-Key", key),
             ], body: body)
         do {
             let reply = try await transport.send(request, timeout: config.webhook.timeoutSeconds)

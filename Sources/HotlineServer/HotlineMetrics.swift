@@ -2,11 +2,14 @@ import Hummingbird
 import NIOCore
 import Prometheus
 import Storage
+import Synchronization
 
 /// The service's own Prometheus registry (not the process-global MetricsSystem, so each
 /// application, and each test, counts on its own). Served at `GET /metrics`.
 public final class HotlineMetrics: Sendable {
     let registry = PrometheusCollectorRegistry()
+    /// Quarantined rows already counted, by table: the counter grows by what is new.
+    private let quarantinedSeen = Mutex<[String: Int]>([:])
 
     public init() {}
 
@@ -62,6 +65,17 @@ public final class HotlineMetrics: Sendable {
 
     /// Gauges read from the database at scrape time.
     func update(_ counts: StoreCounts) {
+        for table in Set(["outbox", "sessions"]).union(counts.quarantined.keys).sorted() {
+            let total = counts.quarantined[table] ?? 0
+            let new = quarantinedSeen.withLock { seen in
+                defer { seen[table] = max(seen[table] ?? 0, total) }
+                return max(0, total - (seen[table] ?? 0))
+            }
+            registry.makeCounter(
+                name: "hotline_quarantined_rows_total", labels: [("table", table)],
+                help: "Rows set aside because a sealed value could not be opened or decoded, by table"
+            ).increment(by: Int64(new))
+        }
         for channel in ["ussd", "sms"] {
             registry.makeGauge(
                 name: "hotline_active_sessions", labels: [("channel", channel)], help: "Conversations open now, by channel"

@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 
 /// Append-only: a migration that shipped is never edited; changes come as new ones.
@@ -186,6 +187,32 @@ enum Migrations {
             try db.create(index: "sessions_by_person", on: "sessions", columns: ["phone_key", "updated_at"])
             try db.drop(index: "sessions_on_phone_key")
             try db.create(index: "cases_by_session", on: "cases", columns: ["session_id"])
+        }
+        migrator.registerMigration("v8 deployment id") { db in
+            // Outbox ids start at 1 in every database (a fresh install, a restore, a second
+            // province posting to the same 111 system), so the escalation key a receiver
+            // dedupes on also names the database: a random id made with it and kept in it.
+            try db.create(table: "deployment") { t in
+                t.column("id", .text).notNull()
+                t.column("created_at", .datetime).notNull()
+            }
+            try db.execute(
+                sql: "INSERT INTO deployment (id, created_at) VALUES (?, ?)", arguments: [DeploymentID.random(), Date()])
+        }
+        migrator.registerMigration("v9 quarantine") { db in
+            // A row whose sealed value cannot be opened (a retired key, a damaged page) is set
+            // aside here instead of failing every claim or sweep that meets it.
+            try db.create(table: "quarantine") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("table_name", .text).notNull()
+                t.column("row_id", .integer).notNull()
+                t.column("case_reference", .text)
+                t.column("reason", .text).notNull()
+                t.column("at", .datetime).notNull()
+                // Supervisors are alerted once per row: null until they were.
+                t.column("alerted_at", .datetime)
+                t.uniqueKey(["table_name", "row_id"])
+            }
         }
         return migrator
     }

@@ -11,6 +11,8 @@ public struct StoreCounts: Sendable, Equatable {
     public var outboxDepth: [String: Int]
     /// Outbox rows given up on, by kind.
     public var outboxFailed: [String: Int]
+    /// Rows set aside because they could not be read, by table (never decreases).
+    public var quarantined: [String: Int] = [:]
 }
 
 extension SQLiteStore {
@@ -23,7 +25,8 @@ extension SQLiteStore {
                 activeSessions: try grouped("SELECT channel, COUNT(*) FROM sessions WHERE status = 'active' GROUP BY channel"),
                 casesByPriority: try grouped("SELECT priority, COUNT(*) FROM cases GROUP BY priority"),
                 outboxDepth: try grouped("SELECT kind, COUNT(*) FROM outbox WHERE status IN ('pending', 'sending') GROUP BY kind"),
-                outboxFailed: try grouped("SELECT kind, COUNT(*) FROM outbox WHERE status = 'failed' GROUP BY kind"))
+                outboxFailed: try grouped("SELECT kind, COUNT(*) FROM outbox WHERE status = 'failed' GROUP BY kind"),
+                quarantined: try grouped("SELECT table_name, COUNT(*) FROM quarantine GROUP BY table_name"))
         }
     }
 }

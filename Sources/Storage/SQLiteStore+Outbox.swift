@@ -64,20 +64,28 @@ extension SQLiteStore {
                 let reference = try (row["case_id"] as Int64?).flatMap {
                     try String.fetchOne(db, cached: "SELECT reference FROM cases WHERE id = ?", arguments: [$0])
                 }
-                let sealed = try (row["payload_sealed"] as Data?).map { try sealer.open($0) }
                 let work: OutboxWork
                 var body: String? = nil
-                switch row["kind"] as String {
-                case "escalation":
-                    work = .escalation(reference: reference ?? "")
-                    body = sealed
-                case "sms":
-                    guard let sealed else { continue }
-                    work = .sms(try JSONDecoder().decode(OutboundSMS.self, from: Data(sealed.utf8)), caseReference: reference)
-                case "ack_check":
-                    let payload = try JSONDecoder().decode([String: Int].self, from: Data((row["payload"] as String).utf8))
-                    work = .acknowledgementCheck(reference: reference ?? "", tier: payload["tier"] ?? 1)
-                default:
+                // A row that cannot be read is set aside, not thrown: one retired key or damaged
+                // page must not stop every escalation behind it.
+                do {
+                    let sealed = try (row["payload_sealed"] as Data?).map { try sealer.open($0) }
+                    switch row["kind"] as String {
+                    case "escalation":
+                        work = .escalation(reference: reference ?? "")
+                        body = sealed
+                    case "sms":
+                        guard let sealed else { continue }
+                        work = .sms(try JSONDecoder().decode(OutboundSMS.self, from: Data(sealed.utf8)), caseReference: reference)
+                    case "ack_check":
+                        let payload = try JSONDecoder().decode([String: Int].self, from: Data((row["payload"] as String).utf8))
+                        work = .acknowledgementCheck(reference: reference ?? "", tier: payload["tier"] ?? 1)
+                    default:
+                        continue
+                    }
+                } catch {
+                    try Self.quarantine(
+                        db, table: "outbox", rowID: row["id"], caseReference: reference, reason: Self.faultKind(error), at: now)
                     continue
                 }
                 claimed.append(

@@ -85,8 +85,13 @@ extension SQLiteStore {
             let stale = columns.map { "(\($0) IS NOT NULL AND substr(\($0), 1, \(prefix.count)) != ?)" }.joined(separator: " OR ")
             let prefixes = Array(repeating: prefix, count: columns.count)
             let ids = try await pool.read { db in
+                // Rows set aside as unreadable are not tried again at every sweep.
                 try Int64.fetchAll(
-                    db, sql: "SELECT id FROM \(table) WHERE \(stale) LIMIT \(batch)", arguments: StatementArguments(prefixes))
+                    db,
+                    sql: """
+                        SELECT id FROM \(table) WHERE (\(stale))
+                          AND id NOT IN (SELECT row_id FROM quarantine WHERE table_name = ?) LIMIT \(batch)
+                        """, arguments: StatementArguments(prefixes) + [table])
             }
             guard !ids.isEmpty else { continue }
             changed += try await write { db -> Int in
@@ -96,25 +101,34 @@ extension SQLiteStore {
                     sql:
                         "SELECT id, \(columns.joined(separator: ", ")) FROM \(table) WHERE id IN (\(Self.placeholders(ids.count))) AND (\(stale))",
                     arguments: StatementArguments(ids) + StatementArguments(prefixes))
+                var quarantined = 0
                 for row in rows {
                     var assignments: [String] = []
                     var values: [(any DatabaseValueConvertible)?] = []
-                    for column in columns {
-                        guard let sealed = row[column] as Data? else { continue }
-                        let plaintext = try sealer.open(sealed)
-                        assignments.append("\(column) = ?")
-                        values.append(try sealer.seal(plaintext))
-                        if column == "phone_sealed", let phoneKey {
-                            assignments.append("\(phoneKey) = ?")
-                            values.append(sealer.lookupKey(for: try PhoneNumber(parsing: plaintext)))
+                    do {
+                        for column in columns {
+                            guard let sealed = row[column] as Data? else { continue }
+                            let plaintext = try sealer.open(sealed)
+                            assignments.append("\(column) = ?")
+                            values.append(try sealer.seal(plaintext))
+                            if column == "phone_sealed", let phoneKey {
+                                assignments.append("\(phoneKey) = ?")
+                                values.append(sealer.lookupKey(for: try PhoneNumber(parsing: plaintext)))
+                            }
                         }
+                    } catch {
+                        // A row under a retired key would fail this sweep, and every rotation, for ever.
+                        try Self.quarantine(
+                            db, table: table, rowID: row["id"], caseReference: nil, reason: Self.faultKind(error), at: Date())
+                        quarantined += 1
+                        continue
                     }
                     values.append(row["id"] as Int64)
                     try db.execute(
                         sql: "UPDATE \(table) SET \(assignments.joined(separator: ", ")) WHERE id = ?",
                         arguments: StatementArguments(values))
                 }
-                return rows.count
+                return rows.count - quarantined
             }
         }
         if changed == 0 {

@@ -13,6 +13,8 @@ public final class SQLiteStore: Store {
     let groupCommit: GroupCommit?
     /// The data key every sealed row was last found sealed with (see `resealBatch`).
     let cleanUnderKey = CleanKey()
+    /// This database's random id, made when it was created (see `DeploymentID`).
+    public let deploymentID: String
 
     /// Opens (creating the folder and file when needed) and migrates the database at `path`.
     /// With `groupCommit`, concurrent writes share commits (see `GroupCommit`).
@@ -39,6 +41,10 @@ public final class SQLiteStore: Store {
         self.sealer = sealer
         self.groupCommit = groupCommit ? GroupCommit(pool: pool) : nil
         try Migrations.migrator.migrate(pool)
+        guard let id = try pool.read({ db in try String.fetchOne(db, sql: "SELECT id FROM deployment") }), !id.isEmpty else {
+            throw StoreError.noDeploymentID
+        }
+        deploymentID = id
     }
 
     /// Writes committed and the commits they took, when commits are shared.
@@ -378,9 +384,18 @@ public final class SQLiteStore: Store {
                         LIMIT ?
                         """, arguments: [now.addingTimeInterval(-ussdIdle), now.addingTimeInterval(-smsIdle), Self.sweepBatch])
                 for row in rows {
+                    let state: ConversationState
+                    do {
+                        state = try Self.openState(row, sealer)
+                    } catch {
+                        // Set aside, so the sweep does not meet it first in every batch for ever.
+                        try Self.quarantine(
+                            db, table: "sessions", rowID: row["id"], caseReference: nil, reason: Self.faultKind(error), at: now)
+                        continue
+                    }
                     try Self.close(
-                        session: row["id"], state: try Self.openState(row, sealer), status: "expired", at: now, sealer: sealer,
-                        acknowledgement: acknowledgement, db: db)
+                        session: row["id"], state: state, status: "expired", at: now, sealer: sealer, acknowledgement: acknowledgement,
+                        db: db)
                 }
                 return rows.count
             }

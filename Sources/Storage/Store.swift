@@ -4,6 +4,10 @@ import HotlineCore
 /// What the service must persist, named by what it means. `SQLiteStore` is the embedded
 /// default; a PostgreSQL store implements the same protocol for several instances.
 public protocol Store: Sendable {
+    /// The random id this database was given when it was created: escalation keys carry it,
+    /// so a new database, a restored one or another province's never repeats a key.
+    var deploymentID: String { get }
+
     /// Records one turn: if it repeats the last request of its session, returns the reply
     /// already given and stores nothing. Otherwise calls `decide` with the session (nil for a
     /// new one) and commits the inbound message, the reply, the new state and every effect
@@ -41,6 +45,15 @@ public protocol Store: Sendable {
     func keepEscalationBody(outboxID: Int64, body: String) async throws
     func settleOutbox(_ item: ClaimedOutbox, outcome: OutboxOutcome, at: Date) async throws
     func alertNow(reference: String, reason: String, at: Date) async throws
+
+    // MARK: Quarantine (rows that cannot be read, set aside)
+
+    /// Quarantined rows by table.
+    func quarantinedCounts() async throws -> [String: Int]
+    /// Quarantined rows supervisors have not been told of, oldest first.
+    func unalertedQuarantines() async throws -> [QuarantinedRow]
+    /// Queues `alerts` and marks `rows` alerted, together.
+    func alertQuarantines(_ rows: [QuarantinedRow], alerts: [OutboundSMS], at: Date) async throws
     func climbLadder(
         _ item: ClaimedOutbox, tier: Int, tierName: String, alerts: [OutboundSMS], nextTier: Int, nextCheck: Date, at: Date
     ) async throws -> Bool

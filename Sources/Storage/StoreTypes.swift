@@ -132,11 +132,14 @@ public enum StoreError: Error, CustomStringConvertible {
     case caseReferenceTaken(String)
     /// The turn's `hourlyLimit` was reached; nothing of it was stored.
     case overHourlyLimit
+    /// The database has no deployment id (its `deployment` table was emptied by hand).
+    case noDeploymentID
 
     public var description: String {
         switch self {
         case .caseReferenceTaken(let r): "case reference \(r) already exists"
         case .overHourlyLimit: "the number reached its hourly message limit"
+        case .noDeploymentID: "the database's deployment table is empty; restore it from a backup, or escalation keys could repeat"
         }
     }
 }

@@ -6,6 +6,7 @@ import HotlineServer
 import HummingbirdTesting
 import NIOCore
 import Storage
+import Synchronization
 import Testing
 
 /// Every test here runs the real service (router, SQLite file, dispatcher) against a real
@@ -48,6 +49,48 @@ struct EscalationTests {
             let audit = try await store.auditTrail(reference: reference)
             #expect(audit.contains { $0.actor == "dispatcher" && $0.action == "escalation_to_111" })
         }
+        await receiver.stop()
+    }
+
+    /// Outbox ids start at 1 in every database, so a key of the id alone would make a second
+    /// database's first urgent case look to 111 like a repeat of the first database's.
+    @Test("two databases' first escalations carry different keys; a restarted database keeps its own")
+    func escalationKeysNameTheirDatabase() async throws {
+        let receiver = try await LocalReceiver.start()
+        let config = try escalationTestConfig(smsURL: receiver.smsURL)
+        let environment = escalationEnvironment(webhookURL: receiver.webhookURL)
+        let first = try makeTemporaryDirectory()
+        let second = try makeTemporaryDirectory()
+        defer { for folder in [first, second] { try? FileManager.default.removeItem(at: folder) } }
+
+        func escalate(in folder: URL, phone: String) async throws -> (key: String, deployment: String) {
+            let before = receiver.escalations.count
+            let found = Mutex<(String, String)?>(nil)
+            try await withApp(config: config, databaseFolder: folder, environment: environment) { client, store in
+                _ = try await openUrgentCase(client, store: store, phone: phone)
+                try await eventually("the 111 webhook receives the case") { receiver.escalations.count == before + 1 }
+                let request = receiver.escalations[before]
+                let key = try #require(request.headers["idempotency-key"])
+                let payload = try #require(try JSONSerialization.jsonObject(with: Data(request.body.utf8)) as? [String: Any])
+                #expect(payload["escalation_id"] as? String == key)
+                found.withLock { $0 = (key, store.deploymentID) }
+            }
+            let (key, deployment) = try #require(found.withLock { $0 })
+            return (key, deployment)
+        }
+
+        let a = try await escalate(in: first, phone: "+84912000101")
+        let b = try await escalate(in: second, phone: "+84912000102")
+        #expect(a.deployment.count == 32 && b.deployment.count == 32)
+        #expect(a.deployment != b.deployment)
+        #expect(a.key == "esc-\(a.deployment)-\(a.key.split(separator: "-").last!)")
+        // The same outbox row number in both databases, yet different keys.
+        #expect(a.key.split(separator: "-").last == b.key.split(separator: "-").last)
+        #expect(a.key != b.key)
+
+        let again = try await escalate(in: first, phone: "+84912000103")
+        #expect(again.deployment == a.deployment)
+        #expect(again.key.hasPrefix("esc-\(a.deployment)-") && again.key != a.key)
         await receiver.stop()
     }
 
