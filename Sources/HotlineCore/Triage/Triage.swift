@@ -472,9 +472,7 @@ public struct Triage: Sendable {
         let bar = hint ? model.thresholds.urgentWithHint : model.thresholds.urgent
         let level: Priority
         let urgent = decision.priority >= .p2 || scores.urgent >= bar
-        // The lower P1 bar is for what the rules already found urgent, or the model is all but sure is.
-        let sure = decision.priority >= .p2 || scores.urgent >= model.thresholds.urgentForP1
-        if !reading.laughing, p1 >= model.thresholds.p1 || (sure && p1 >= model.thresholds.p1WhenUrgent) {
+        if Self.makesP1(reading, p1: p1, urgent: scores.urgent, longEnough: true, bars: model.thresholds) {
             level = .p1
         } else if urgent {
             level = .p2
@@ -483,7 +481,7 @@ public struct Triage: Sendable {
             if decision.category == nil, decision.priority >= .p3 { decision.category = modelCategory(categories(), model) }
             return
         }
-        guard level > decision.priority, !(level == .p1 && reading.past && decision.priority == .p2) else { return }
+        guard level > decision.priority else { return }
         let words = model.strongestWords(in: key, towards: level, skipping: stopWords)
         let shown = words.isEmpty ? "" : "; words " + words.map { "'\($0)'" }.joined(separator: ", ")
         let likeness = Self.twoPlaces(level == .p1 ? p1 : scores.urgent)
@@ -496,6 +494,24 @@ public struct Triage: Sendable {
         }
         decision.priority = level
         if decision.category == nil || decision.category == "advice" { decision.category = category ?? decision.category }
+    }
+
+    /// Whether rules and model together make a message P1 under `bars`: the rule `raise`
+    /// applies, and the one the trainer chooses the bars by.
+    ///
+    /// A rules P1 stays P1. Otherwise the model may not make P1 of a harm the message denies,
+    /// of four words or fewer the rules found nothing urgent in, of a P2 the message says is
+    /// over, or of a message written laughing. The lower P1 bar is for what the rules already
+    /// found urgent, or the model is all but sure is.
+    static func makesP1(
+        _ reading: RulesReading, p1: Double, urgent: Double, longEnough: Bool, bars: TriageModel.Thresholds
+    ) -> Bool {
+        let ruled = reading.decision.priority
+        if ruled == .p1 { return true }
+        if (reading.negated && ruled < .p2) || (ruled < .p2 && !longEnough) { return false }
+        if (reading.past && ruled == .p2) || reading.laughing { return false }
+        let sure = ruled >= .p2 || urgent >= bars.urgentForP1
+        return p1 >= bars.p1 || (sure && p1 >= bars.p1WhenUrgent)
     }
 
     /// The model's most likely category that is not chit-chat.

@@ -70,26 +70,17 @@ public struct TriageTrainer: Sendable {
         model.thresholds = thresholds
         model.vocabulary = Self.vocabulary(keys)
         // The held-out figures, judged exactly as the service judges: rules, then the model's scores.
-        let judged = examples.indices.map { i -> TriageDecision in
-            var d = ruled[i].decision
-            var fake = model
-            fake.thresholds = thresholds
-            triage.raise(&d, scores: scores[i], key: keys[i], by: fake, reading: ruled[i]) { scores[i].category }
-            return d
-        }
-        let evaluation = TriageEvaluation(examples: examples, decisions: judged)
-        let judgedUnseen = examples.indices.map { i -> TriageDecision in
-            var d = unseen[i].decision
-            var fake = model
-            fake.thresholds = thresholds
-            triage.raise(&d, scores: scores[i], key: keys[i], by: fake, reading: unseen[i]) { scores[i].category }
-            return d
+        func evaluate(_ readings: [Triage.RulesReading]) -> TriageEvaluation {
+            let judged = examples.indices.map { i -> TriageDecision in
+                var d = readings[i].decision
+                triage.raise(&d, scores: scores[i], key: keys[i], by: model, reading: readings[i]) { scores[i].category }
+                return d
+            }
+            return TriageEvaluation(examples: examples, decisions: judged)
         }
         return (
             model,
-            Report(
-                thresholds: thresholds, heldOut: evaluation,
-                heldOutAsIfUnseen: TriageEvaluation(examples: examples, decisions: judgedUnseen), notes: notes)
+            Report(thresholds: thresholds, heldOut: evaluate(ruled), heldOutAsIfUnseen: evaluate(unseen), notes: notes)
         )
     }
 
@@ -162,13 +153,11 @@ public struct TriageTrainer: Sendable {
         // of equals, the highest bars. Not the highest bars that just reach a recall target:
         // held-out folds flatter the rules, which were written looking at them, and bars chosen
         // to rely on that would miss what the rules were not written for.
+        let p1Scores = scores.map { $0.probability(of: .p1) }
         func p1(_ i: Int, _ t: Double, _ tu: Double, _ sure: Double) -> Bool {
-            let p = scores[i].probability(of: .p1)
-            let r = ruled[i]
-            if r.decision.priority == .p1 { return true }
-            if (r.negated && r.decision.priority < .p2) || (r.past && r.decision.priority == .p2) || r.laughing { return false }
-            if r.decision.priority < .p2 && !long[i] { return false }
-            return p >= t || ((r.decision.priority >= .p2 || scores[i].urgent >= sure) && p >= tu)
+            Triage.makesP1(
+                ruled[i], p1: p1Scores[i], urgent: scores[i].urgent, longEnough: long[i],
+                bars: TriageModel.Thresholds(p1: t, p1WhenUrgent: tu, urgent: urgentBar, urgentWithHint: hintBar, urgentForP1: sure))
         }
         // The limit is for what the model adds: when the rules alone already pass it, the
         // model may add a point over them, no more.
