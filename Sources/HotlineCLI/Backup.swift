@@ -22,9 +22,6 @@ struct Backup: AsyncParsableCommand {
 
     func run() async throws {
         let databasePath = try existingDatabase(database)
-        guard !FileManager.default.fileExists(atPath: to) else {
-            throw ValidationError("\(to) already exists; a backup never overwrites a file, choose a new name")
-        }
         // No key is needed to copy sealed rows; opening with the plaintext sealer reads nothing sealed.
         let store = try SQLiteStore(path: databasePath)
         let report = try await store.backup(to: to, actor: "cli:backup", at: Date())

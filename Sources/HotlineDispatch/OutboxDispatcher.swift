@@ -52,6 +52,10 @@ public final class OutboxDispatcher: Service, Sendable {
     /// SMS alerts the database would not start (case reference -> why), retried the same way:
     /// otherwise the ladder would wait for the case's acknowledgement deadline.
     private let unstartedAlerts = Mutex<[String: String]>([:])
+    /// When the quarantine was last looked at: at most every `quarantineCheckEvery`, not on
+    /// every pass (a pass follows nearly every SMS turn, and rows are rarely quarantined).
+    private let quarantineCheckedAt = Mutex<Date?>(nil)
+    static let quarantineCheckEvery: TimeInterval = 5
 
     public init(
         store: any Store, config: EscalationConfig, webhook: Webhook?, senders: [String: any SMSSender], transport: HTTPTransport,
@@ -183,7 +187,13 @@ public final class OutboxDispatcher: Service, Sendable {
     /// Tells the supervisors' tier (`quarantine_tier`) once about rows the store set aside as
     /// unreadable: a quarantined escalation is a case 111 has not heard of. References only.
     func alertQuarantines() async {
-        guard let rows = try? await store.unalertedQuarantines(), !rows.isEmpty else { return }
+        let at = now()
+        let due = quarantineCheckedAt.withLock { last in
+            guard last.map({ at.timeIntervalSince($0) >= Self.quarantineCheckEvery }) ?? true else { return false }
+            last = at
+            return true
+        }
+        guard due, let rows = try? await store.unalertedQuarantines(), !rows.isEmpty else { return }
         let references = rows.compactMap(\.caseReference)
         logger.error(
             "rows quarantined: a sealed value could not be opened or decoded",

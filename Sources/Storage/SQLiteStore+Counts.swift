@@ -26,7 +26,7 @@ extension SQLiteStore {
                 casesByPriority: try grouped("SELECT priority, COUNT(*) FROM cases GROUP BY priority"),
                 outboxDepth: try grouped("SELECT kind, COUNT(*) FROM outbox WHERE status IN ('pending', 'sending') GROUP BY kind"),
                 outboxFailed: try grouped("SELECT kind, COUNT(*) FROM outbox WHERE status = 'failed' GROUP BY kind"),
-                quarantined: try grouped("SELECT table_name, COUNT(*) FROM quarantine GROUP BY table_name"))
+                quarantined: try Self.quarantinedCounts(db))
         }
     }
 }

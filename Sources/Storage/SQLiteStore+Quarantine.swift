@@ -44,12 +44,14 @@ extension SQLiteStore {
 
     /// Quarantined rows by table, for `/readyz` and `/metrics`.
     public func quarantinedCounts() async throws -> [String: Int] {
-        try await pool.read { db in
-            Dictionary(
-                uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT table_name, COUNT(*) FROM quarantine GROUP BY table_name").map {
-                    ($0[0] as String, $0[1] as Int)
-                })
-        }
+        try await pool.read { db in try Self.quarantinedCounts(db) }
+    }
+
+    static func quarantinedCounts(_ db: Database) throws -> [String: Int] {
+        Dictionary(
+            uniqueKeysWithValues: try Row.fetchAll(db, cached: "SELECT table_name, COUNT(*) FROM quarantine GROUP BY table_name").map {
+                ($0[0] as String, $0[1] as Int)
+            })
     }
 
     /// Quarantined rows supervisors have not been told of, oldest first.
