@@ -29,7 +29,8 @@ public func buildRouter(
     let gateways = Dictionary(uniqueKeysWithValues: config.gateways.map { ($0.id, $0) })
     let ussd = USSDTurnHandler(engine: engine, store: store, service: config.service, logger: logger)
     WebhookController(
-        gateways: gateways, adapters: gateways.mapValues(GatewayAdapter.init), auths: environment.webhookAuths(config, logger: logger),
+        gateways: gateways, adapters: gateways.compactMapValues { try? $0.adapter() },
+        auths: environment.webhookAuths(config, logger: logger),
         ussd: ussd, sms: makeSMSHandler(config: config, store: store, logger: logger), store: store, metrics: metrics, wake: wake,
         now: now
     ).addRoutes(to: router)
@@ -81,7 +82,7 @@ public struct ServiceEnvironment: Sendable {
     public func smsSenders(_ config: HotlineConfig, transport: HTTPTransport) -> [String: any SMSSender] {
         var senders: [String: any SMSSender] = [:]
         for gateway in config.gateways {
-            guard let send = gateway.send, let url = gateway.sendURL, case .sms(let adapter) = GatewayAdapter(gateway) else { continue }
+            guard let send = gateway.send, let url = gateway.sendURL, let adapter = (try? gateway.adapter())?.sms else { continue }
             let account = self[send.apiKeyEnv].map {
                 SendAccount(url: url, username: send.username, secret: $0, from: send.from, statusCallback: gateway.publicURL)
             }
@@ -107,9 +108,7 @@ public struct ServiceEnvironment: Sendable {
                 auth.missingSecret = auth.missingSecret ?? name
             }
             if let name = section.signatureSecretEnv, let secret = self[name] {
-                auth.signature =
-                    gateway.kind == .twilio
-                    ? .twilio(authToken: secret, publicURL: gateway.publicURL) : .vonage(secret: secret, method: section.signatureMethod)
+                auth.signature = gateway.kind.signature?.signature(secret: secret, settings: gateway.settings)
             }
             if let name = section.sharedSecretEnv, let secret = self[name] {
                 auth.sharedSecret = secret

@@ -313,42 +313,14 @@ public enum ConfigLoader {
     /// What a gateway file must hold for its kind to work.
     static func gatewayIssues(_ gateway: GatewayConfig, file name: String) -> [ConfigIssue] {
         var issues: [ConfigIssue] = []
-        if gateway.kind == .genericSMS && gateway.format == nil {
-            issues.append(
-                ConfigIssue(
-                    file: name, key: "format",
-                    message: "a generic-sms gateway needs `format:` (body: form|json|xml, from, text, and id if the platform sends one)"))
-        }
-        if gateway.kind == .genericUSSD && gateway.ussdFormat == nil {
-            issues.append(
-                ConfigIssue(
-                    file: name, key: "ussd_format", message: "a generic-ussd gateway needs `ussd_format:` (session_id, phone, text)"))
-        }
-        if gateway.kind.canSendSMS, gateway.reply == .sync, GatewayAdapter(gateway).sms?.repliesInResponse != true {
-            issues.append(
-                ConfigIssue(
-                    file: name, key: "reply",
-                    message: "\(gateway.kind.displayName) cannot carry a reply in the webhook response; use reply: api"
-                        + (gateway.kind == .genericSMS ? " (or put {reply} in format.response_body)" : "")))
+        issues += gateway.kind.setupIssues(gateway.settings).map {
+            ConfigIssue(file: name, key: $0.key, message: $0.message, severity: $0.isWarning ? .warning : .error)
         }
         if gateway.send != nil && gateway.sendURL == nil {
             issues.append(
                 ConfigIssue(file: name, key: "send.url", message: "\(gateway.kind.displayName) has no public send API; set its URL"))
         }
         if let auth = gateway.auth {
-            if auth.signatureSecretEnv != nil && gateway.kind != .twilio && gateway.kind != .vonage {
-                issues.append(
-                    ConfigIssue(
-                        file: name, key: "auth.signature_secret_env",
-                        message: "only Twilio and Vonage sign their webhooks; use shared_secret_env, basic_username or allow_ips"))
-            }
-            if gateway.kind == .twilio && auth.signatureSecretEnv != nil && gateway.publicURL == nil {
-                issues.append(
-                    ConfigIssue(
-                        file: name, key: "public_url",
-                        message: "Twilio signs the URL it called; behind a proxy set public_url to that URL, or signatures will not match",
-                        severity: .warning))
-            }
             for entry in auth.allowIPs where IPNetwork(entry) == nil {
                 issues.append(
                     ConfigIssue(file: name, key: "auth.allow_ips", message: "'\(entry)' is not an address or CIDR range (10.0.0.0/8)"))
@@ -371,7 +343,7 @@ public enum ConfigLoader {
     /// Expected values for keys whose type is a closed set, so the message can list them.
     static let choices: [String: [String]] = [
         "encoding": EncodingPolicy.allCases.map(\.rawValue),
-        "kind": GatewayKind.allCases.map(\.rawValue),
+        "kind": GatewayCatalog.kinds,
         "reply": ReplyMode.allCases.map(\.rawValue),
         "signature_method": VonageSignature.Method.allCases.map(\.rawValue),
         "role": EscalationConfig.Operator.Role.allCases.map(\.rawValue),

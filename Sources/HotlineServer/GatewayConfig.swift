@@ -1,74 +1,6 @@
 import Gateways
 import HotlineCore
 
-/// The adapters this build knows, by the `kind` a gateway file names.
-public enum GatewayKind: String, Sendable, Decodable, CaseIterable {
-    case africastalkingUSSD = "africastalking-ussd"
-    case africastalkingSMS = "africastalking-sms"
-    case twilio
-    case vonage
-    case kannel
-    case jasmin
-    case infobip
-    case clickatell
-    case genericSMS = "generic-sms"
-    case hubtelUSSD = "hubtel-ussd"
-    case infobipUSSD = "infobip-ussd"
-    case genericUSSD = "generic-ussd"
-
-    public var displayName: String {
-        switch self {
-        case .africastalkingUSSD: "Africa's Talking USSD"
-        case .africastalkingSMS: "Africa's Talking SMS"
-        case .twilio: "Twilio SMS"
-        case .vonage: "Vonage SMS"
-        case .kannel: "Kannel SMS"
-        case .jasmin: "Jasmin SMS"
-        case .infobip: "Infobip SMS"
-        case .clickatell: "Clickatell SMS"
-        case .genericSMS: "generic SMS"
-        case .hubtelUSSD: "Hubtel USSD"
-        case .infobipUSSD: "Infobip USSD"
-        case .genericUSSD: "generic USSD"
-        }
-    }
-
-    public var isUSSD: Bool { [.africastalkingUSSD, .hubtelUSSD, .infobipUSSD, .genericUSSD].contains(self) }
-    /// What the gateway's platform calls the webhook with (Kannel's get-url is a GET).
-    public var webhookMethod: String {
-        switch self {
-        case .kannel: "GET"
-        case .vonage: "GET or POST"
-        case .genericSMS: "GET or POST"
-        default: "POST"
-        }
-    }
-    public var canSendSMS: Bool { !isUSSD }
-
-    /// How this kind answers a person by default: in the webhook's own response (Kannel's
-    /// `text/plain`, Twilio's TwiML) or through the send API via the outbox.
-    public var defaultReply: ReplyMode { self == .kannel || self == .twilio ? .sync : .api }
-
-    /// The send API's public URL, when the gateway has one (Kannel and Jasmin run locally).
-    public var defaultSendURL: String? {
-        switch self {
-        case .africastalkingSMS: AfricasTalkingSMS.defaultSendURL
-        case .twilio: Twilio.defaultSendURL
-        case .vonage: Vonage.defaultSendURL
-        case .infobip: Infobip.defaultSendURL
-        case .clickatell: Clickatell.defaultSendURL
-        default: nil
-        }
-    }
-}
-
-public enum ReplyMode: String, Sendable, Decodable, CaseIterable {
-    /// The reply is the webhook response's body: one round trip, nothing to retry.
-    case sync
-    /// The reply is queued in the outbox and sent through the gateway's send API.
-    case api
-}
-
 /// How a gateway's send API is reached; the key itself comes from the named variable.
 public struct SendConfig: Sendable, Decodable {
     public var url: String?
@@ -151,7 +83,8 @@ public struct AuthConfig: Sendable, Decodable {
 public struct GatewayConfig: Sendable, Decodable {
     /// The last part of the webhook URL: `POST /webhooks/<id>`.
     public var id: String
-    public var kind: GatewayKind
+    /// What `kind:` names: one of `GatewayCatalog`'s adapters.
+    public var kind: GatewayDescriptor
     /// The USSD code or SMS short code people reach this gateway by (for operators and logs).
     public var serviceCode: String?
     public var encoding: EncodingPolicy
@@ -192,7 +125,11 @@ public struct GatewayConfig: Sendable, Decodable {
         try decoder.rejectUnknownKeys(CodingKeys.self)
         let c = try decoder.container(keyedBy: CodingKeys.self)
         id = try c.decode(String.self, forKey: .id)
-        kind = try c.decode(GatewayKind.self, forKey: .kind)
+        let kindName = try c.decode(String.self, forKey: .kind)
+        guard let kind = GatewayCatalog.descriptor(kind: kindName) else {
+            throw DecodingError.dataCorruptedError(forKey: .kind, in: c, debugDescription: "unknown gateway kind '\(kindName)'")
+        }
+        self.kind = kind
         serviceCode = try c.decodeIfPresent(String.self, forKey: .serviceCode)
         encoding = try c.decodeIfPresent(EncodingPolicy.self, forKey: .encoding) ?? .auto
         description = try c.decodeIfPresent(String.self, forKey: .description)
@@ -213,4 +150,15 @@ public struct GatewayConfig: Sendable, Decodable {
 
     /// The send API's URL: the file's, or the kind's public default.
     public var sendURL: String? { send?.url ?? kind.defaultSendURL }
+
+    /// What the adapter reads from this file.
+    public var settings: GatewaySettings {
+        GatewaySettings(
+            format: format, ussdFormat: ussdFormat, reply: reply, publicURL: publicURL, signed: auth?.signatureSecretEnv != nil,
+            signatureMethod: auth?.signatureMethod ?? .md5hash)
+    }
+
+    /// The adapter this file's kind and settings make; check-config has refused files that
+    /// cannot make one.
+    public func adapter() throws(GatewaySetupIssue) -> GatewayAdapter { try kind.makeAdapter(settings) }
 }

@@ -56,6 +56,17 @@ extension Array where Element == SMSEvent {
     }
 }
 
+/// USSD suites read a hit's request with `request(_:)`.
+protocol USSDEventReading {}
+
+extension USSDEventReading {
+    /// The request a hit carries; fails the test if it ended the session instead.
+    func request(_ event: USSDEvent) throws -> USSDRequest {
+        guard case .request(let request) = event else { throw GatewayError(status: 0, reason: "not a request: \(event)") }
+        return request
+    }
+}
+
 extension OutboundHTTPRequest {
     var bodyText: String { String(decoding: body, as: UTF8.self) }
     func header(_ name: String) -> String? { headers.first { $0.0.lowercased() == name.lowercased() }?.1 }

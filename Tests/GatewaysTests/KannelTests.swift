@@ -68,4 +68,36 @@ struct KannelTests {
             adapter.readSendResponse(status: 403, body: Array("Authorization failed for sendsms".utf8), reference: "hl-7")
                 == .failed("HTTP 403: Authorization failed for sendsms"))
     }
+
+    @Test("a Kannel part's UDH (8- and 16-bit references) makes it a part; a malformed UDH leaves a message")
+    func kannelUDH() throws {
+        let kannel = Kannel()
+        let eight = GatewayRequest(method: "GET", path: "/", query: "sender=0912345678&text=abc&udh=%05%00%03%2A%03%02&id=p2")
+        guard case .part(let part) = try #require(try kannel.parse(eight).first) else {
+            Issue.record("not a part")
+            return
+        }
+        #expect(part.reference == "42")
+        #expect(part.total == 3)
+        #expect(part.index == 2)
+        #expect(UDH.concatenation([6, 8, 4, 1, 2, 2, 1]) == UDH.Concatenation(reference: 258, total: 2, index: 1))
+        #expect(UDH.concatenation([5, 0, 3, 1, 1, 1]) == nil)  // a "set" of one part
+        #expect(UDH.concatenation([5, 0, 3, 1, 2, 3]) == nil)  // part 3 of 2
+        #expect(UDH.concatenation([9, 0, 3]) == nil)  // shorter than it claims
+        let broken = GatewayRequest(method: "GET", path: "/", query: "sender=0912345678&text=abc&udh=%05%00")
+        _ = try kannel.parse(broken).onlyMessage()
+    }
+
+    @Test("Kannel delivery reports name our reference and map dlr codes")
+    func kannelReports() throws {
+        let request = GatewayRequest(method: "GET", path: "/", query: "dlr=hl-12&status=1")
+        #expect(try Kannel().parse(request).onlyReport() == DeliveryReport(gatewayMessageID: "hl-12", status: .delivered, detail: "dlr 1"))
+        #expect(Kannel.deliveryStatus(16) == .failed)
+        #expect(Kannel.deliveryStatus(8) == .sent)
+        let send = Kannel().sendRequest(
+            OutboundText(to: Fixture.phone, text: "x", reference: "hl-12"),
+            account: SendAccount(
+                url: "http://k/cgi-bin/sendsms", username: "u", secret: "p", statusCallback: "http://127.0.0.1:8080/webhooks/kannel"))
+        #expect(send.url.contains("&dlr-mask=31&dlr-url=http%3A%2F%2F127.0.0.1%3A8080%2Fwebhooks%2Fkannel%3Fdlr%3Dhl-12%26status%3D%25d"))
+    }
 }

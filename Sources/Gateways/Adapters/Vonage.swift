@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import HotlineCore
 
@@ -8,6 +9,12 @@ import HotlineCore
 /// 24 hours. Sends are `POST /sms/json` with `api_key`/`api_secret`.
 public struct Vonage: SMSAdapter {
     public static let defaultSendURL = "https://rest.nexmo.com/sms/json"
+
+    public static let descriptor = GatewayDescriptor(
+        kind: "vonage", displayName: "Vonage SMS", channel: .sms, webhookMethods: ["GET", "POST"], defaultSendURL: defaultSendURL,
+        signature: SignatureScheme(
+            signer: "Vonage", check: { secret, settings in .vonage(secret: secret, method: settings.signatureMethod) }),
+        build: { _ in .sms(Vonage()) })
 
     public init() {}
 
@@ -104,5 +111,82 @@ public struct Vonage: SMSAdapter {
         }
         // Receipts for every part carry our client-ref, so the reference is the key.
         return .accepted(gatewayMessageID: reference)
+    }
+}
+
+public enum VonageSignature {
+    public enum Method: String, Sendable, Decodable, CaseIterable {
+        case md5hash
+        case md5
+        case sha1
+        case sha256
+        case sha512
+    }
+
+    /// `&name=value` for each field sorted by name (byte order), `&` and `=` in values made `_`;
+    /// md5hash appends the secret and hashes (lower-case hex), the others are HMACs keyed by
+    /// the secret (upper-case hex).
+    public static func sign(_ fields: [(name: String, value: String)], secret: String, method: Method) -> String {
+        var message = ""
+        for (name, value) in fields.sorted(by: { Array($0.name.utf8).lexicographicallyPrecedes(Array($1.name.utf8)) }) {
+            let cleaned = value.replacingOccurrences(of: "&", with: "_").replacingOccurrences(of: "=", with: "_")
+            message += "&\(name)=\(cleaned)"
+        }
+        let key = SymmetricKey(data: Data(secret.utf8))
+        let data = Data(message.utf8)
+        switch method {
+        case .md5hash: return hex(Insecure.MD5.hash(data: Data((message + secret).utf8)), upper: false)
+        case .md5: return hex(HMAC<Insecure.MD5>.authenticationCode(for: data, using: key), upper: true)
+        case .sha1: return hex(HMAC<Insecure.SHA1>.authenticationCode(for: data, using: key), upper: true)
+        case .sha256: return hex(HMAC<SHA256>.authenticationCode(for: data, using: key), upper: true)
+        case .sha512: return hex(HMAC<SHA512>.authenticationCode(for: data, using: key), upper: true)
+        }
+    }
+
+    /// How far a signed request's `timestamp` may be from our clock, either way. Message ids
+    /// are remembered for days, not for ever, so a captured request replayed later would be
+    /// taken as new; Vonage's own libraries allow the same five minutes.
+    public static let freshness: TimeInterval = 5 * 60
+
+    /// Nil when the signed `timestamp` (Unix seconds) is within `freshness` of `now`.
+    static func staleness(_ fields: [(name: String, value: String)], now: Date) -> GatewayError? {
+        guard let raw = fields.first(where: { $0.name == "timestamp" })?.value, !raw.isEmpty else {
+            return GatewayError(status: 401, reason: "the signed request carries no timestamp, so it could be a replay")
+        }
+        guard let seconds = Int64(raw) else {
+            return GatewayError(status: 401, reason: "the signed timestamp is not Unix seconds")
+        }
+        let offset = Double(seconds) - now.timeIntervalSince1970
+        guard abs(offset) <= freshness else {
+            let seconds = Int(abs(offset).rounded(.down))
+            let when = offset < 0 ? "\(seconds) s old" : "\(seconds) s ahead of our clock"
+            return GatewayError(
+                status: 401,
+                reason: "the signed timestamp is \(when); requests more than 5 minutes from our clock are refused"
+                    + " as possible replays (check both clocks)")
+        }
+        return nil
+    }
+
+    static func hex<D: Sequence>(_ digest: D, upper: Bool) -> String where D.Element == UInt8 {
+        let text = Hex.encode(Array(digest))
+        return upper ? text.uppercased() : text
+    }
+}
+
+extension WebhookAuth.Signature {
+    /// Vonage signed webhooks: `sig` over the sorted fields with `method`, and a fresh `timestamp`.
+    public static func vonage(secret: String, method: VonageSignature.Method) -> Self {
+        Self { request, now in
+            guard let fields = try? Vonage.fields(request) else { return GatewayError(status: 401, reason: "unreadable signed fields") }
+            guard let offered = fields.first(where: { $0.name == "sig" })?.value, !offered.isEmpty else {
+                return GatewayError(status: 401, reason: "the Vonage signature (sig) is missing")
+            }
+            let expected = VonageSignature.sign(fields.filter { $0.name != "sig" }, secret: secret, method: method)
+            guard ConstantTime.equal(offered.lowercased(), expected.lowercased()) else {
+                return GatewayError(status: 403, reason: "the Vonage signature (sig) does not match")
+            }
+            return VonageSignature.staleness(fields, now: now)
+        }
     }
 }

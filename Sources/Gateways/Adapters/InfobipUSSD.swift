@@ -5,6 +5,9 @@ import HotlineCore
 /// `PUT <webhook>/session/{id}/end` when the session closes. The answer is JSON
 /// `{"shouldClose":bool,"ussdMenu":...,"responseExitCode":200}`.
 public struct InfobipUSSD: USSDAdapter {
+    public static let descriptor = GatewayDescriptor(
+        kind: "infobip-ussd", displayName: "Infobip USSD", channel: .ussd, build: { _ in .ussd(InfobipUSSD()) })
+
     public init() {}
 
     public func parse(_ request: GatewayRequest) throws(GatewayError) -> USSDEvent {

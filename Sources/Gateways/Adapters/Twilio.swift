@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import HotlineCore
 
@@ -7,6 +8,21 @@ import HotlineCore
 /// response. Sends are `POST /2010-04-01/Accounts/{AccountSid}/Messages.json` with Basic auth.
 public struct Twilio: SMSAdapter {
     public static let defaultSendURL = "https://api.twilio.com/2010-04-01/Accounts/{username}/Messages.json"
+
+    public static let descriptor = GatewayDescriptor(
+        kind: "twilio", displayName: "Twilio SMS", channel: .sms, defaultReply: .sync, defaultSendURL: defaultSendURL,
+        signature: SignatureScheme(
+            signer: "Twilio", check: { secret, settings in .twilio(authToken: secret, publicURL: settings.publicURL) },
+            advice: { settings in
+                guard settings.publicURL == nil else { return [] }
+                return [
+                    GatewaySetupIssue(
+                        key: "public_url",
+                        message: "Twilio signs the URL it called; behind a proxy set public_url to that URL, or signatures will not match",
+                        isWarning: true)
+                ]
+            }),
+        build: { _ in .sms(Twilio()) })
 
     public init() {}
 
@@ -88,5 +104,48 @@ public struct Twilio: SMSAdapter {
         }
         if json.string("status") == "failed" { return .failed("Twilio: \(json.string("error_message") ?? "failed")") }
         return .accepted(gatewayMessageID: sid)
+    }
+}
+
+public enum TwilioSignature {
+    /// base64(HMAC-SHA1(token, url + name1 + value1 + name2 + value2...)), names sorted.
+    public static func sign(url: String, parameters: [(name: String, value: String)], authToken: String) -> String {
+        var message = url
+        for (name, value) in parameters.sorted(by: { $0.name == $1.name ? $0.value < $1.value : $0.name < $1.name }) {
+            message += name + value
+        }
+        let mac = HMAC<Insecure.SHA1>.authenticationCode(for: Data(message.utf8), using: SymmetricKey(data: Data(authToken.utf8)))
+        return Data(mac).base64EncodedString()
+    }
+
+    /// The URL Twilio called: the configured public URL (the service sits behind a proxy that
+    /// changes host or scheme) or the one the request names, with the query it carried.
+    static func url(publicURL: String?, request: GatewayRequest) -> String {
+        let base: String
+        if let publicURL, !publicURL.isEmpty {
+            base = publicURL.split(separator: "?", maxSplits: 1).first.map(String.init) ?? publicURL
+        } else {
+            let scheme = request.headers["x-forwarded-proto"] ?? "https"
+            base = "\(scheme)://\(request.headers["x-forwarded-host"] ?? request.headers["host"] ?? "localhost")\(request.path)"
+        }
+        return request.query.isEmpty ? base : base + "?" + request.query
+    }
+}
+
+extension WebhookAuth.Signature {
+    /// `X-Twilio-Signature`: base64 HMAC-SHA1 of the public URL and the sorted POST fields.
+    public static func twilio(authToken: String, publicURL: String?) -> Self {
+        Self { request, _ in
+            guard let offered = request.headers["x-twilio-signature"], !offered.isEmpty else {
+                return GatewayError(status: 401, reason: "X-Twilio-Signature is missing")
+            }
+            let url = TwilioSignature.url(publicURL: publicURL, request: request)
+            let form = request.mediaType == FormFields.mediaType ? (try? FormFields(query: "", body: request.body))?.pairs ?? [] : []
+            guard ConstantTime.equal(offered, TwilioSignature.sign(url: url, parameters: form, authToken: authToken)) else {
+                return GatewayError(
+                    status: 403, reason: "X-Twilio-Signature does not match (signed URL \(url.split(separator: "?").first ?? ""))")
+            }
+            return nil
+        }
     }
 }

@@ -9,6 +9,10 @@ public struct AfricasTalkingSMS: SMSAdapter {
     public static let mediaType = "application/x-www-form-urlencoded"
     public static let defaultSendURL = "https://api.africastalking.com/version1/messaging"
 
+    public static let descriptor = GatewayDescriptor(
+        kind: "africastalking-sms", displayName: "Africa's Talking SMS", channel: .sms, defaultSendURL: defaultSendURL,
+        build: { _ in .sms(AfricasTalkingSMS()) })
+
     public init() {}
 
     public func parse(_ request: GatewayRequest) throws(GatewayError) -> [SMSEvent] {

@@ -8,6 +8,9 @@ import HotlineCore
 public struct Infobip: SMSAdapter {
     public static let defaultSendURL = "https://api.infobip.com/sms/3/messages"
 
+    public static let descriptor = GatewayDescriptor(
+        kind: "infobip", displayName: "Infobip SMS", channel: .sms, defaultSendURL: defaultSendURL, build: { _ in .sms(Infobip()) })
+
     public init() {}
 
     public func parse(_ request: GatewayRequest) throws(GatewayError) -> [SMSEvent] {

@@ -6,6 +6,9 @@ import HotlineCore
 /// itself. Delivery receipts post `id, message_status` (DELIVRD, UNDELIV...). Both must be
 /// answered with exactly `ACK/Jasmin`, or Jasmin retries. Sends go to its HTTP API `/send`.
 public struct Jasmin: SMSAdapter {
+    public static let descriptor = GatewayDescriptor(
+        kind: "jasmin", displayName: "Jasmin SMS", channel: .sms, build: { _ in .sms(Jasmin()) })
+
     public init() {}
 
     public func parse(_ request: GatewayRequest) throws(GatewayError) -> [SMSEvent] {

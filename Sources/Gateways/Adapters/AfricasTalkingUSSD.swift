@@ -7,6 +7,9 @@ import HotlineCore
 public struct AfricasTalkingUSSD: USSDAdapter {
     public static let mediaType = "application/x-www-form-urlencoded"
 
+    public static let descriptor = GatewayDescriptor(
+        kind: "africastalking-ussd", displayName: "Africa's Talking USSD", channel: .ussd, build: { _ in .ussd(AfricasTalkingUSSD()) })
+
     public init() {}
 
     public func parse(_ request: GatewayRequest) throws(GatewayError) -> USSDEvent {

@@ -5,6 +5,9 @@ import HotlineCore
 /// `Response` (Message is the latest answer only), `Release` or `Timeout`. The answer is
 /// JSON `{"Type":"Response"|"Release","Message":...}`.
 public struct HubtelUSSD: USSDAdapter {
+    public static let descriptor = GatewayDescriptor(
+        kind: "hubtel-ussd", displayName: "Hubtel USSD", channel: .ussd, build: { _ in .ussd(HubtelUSSD()) })
+
     public init() {}
 
     public func parse(_ request: GatewayRequest) throws(GatewayError) -> USSDEvent {

@@ -55,6 +55,16 @@ public struct GenericUSSDFormat: Sendable, Decodable, Equatable {
 }
 
 public struct GenericUSSD: USSDAdapter {
+    public static let descriptor = GatewayDescriptor(
+        kind: "generic-ussd", displayName: "generic USSD", channel: .ussd,
+        build: { settings throws(GatewaySetupIssue) in
+            guard let format = settings.ussdFormat else {
+                throw GatewaySetupIssue(
+                    key: "ussd_format", message: "a generic-ussd gateway needs `ussd_format:` (session_id, phone, text)")
+            }
+            return .ussd(GenericUSSD(format: format))
+        })
+
     public let format: GenericUSSDFormat
 
     public init(format: GenericUSSDFormat) {

@@ -7,6 +7,10 @@ import HotlineCore
 /// (`%b`, the raw bytes: `%a` splits UCS-2 text on bytes that look like spaces).
 /// A `text/plain` answer is sent back to the phone as the reply; an empty one sends nothing.
 public struct Kannel: SMSAdapter {
+    public static let descriptor = GatewayDescriptor(
+        kind: "kannel", displayName: "Kannel SMS", channel: .sms, webhookMethods: ["GET"], defaultReply: .sync,
+        build: { _ in .sms(Kannel()) })
+
     public init() {}
 
     public func parse(_ request: GatewayRequest) throws(GatewayError) -> [SMSEvent] {

@@ -140,6 +140,18 @@ public struct GenericFormat: Sendable, Decodable, Equatable {
 
 /// The adapter a `GenericFormat` describes.
 public struct GenericSMS: SMSAdapter {
+    public static let descriptor = GatewayDescriptor(
+        kind: "generic-sms", displayName: "generic SMS", channel: .sms, webhookMethods: ["GET", "POST"],
+        syncReplyAdvice: "or put {reply} in format.response_body",
+        build: { settings throws(GatewaySetupIssue) in
+            guard let format = settings.format else {
+                throw GatewaySetupIssue(
+                    key: "format",
+                    message: "a generic-sms gateway needs `format:` (body: form|json|xml, from, text, and id if the platform sends one)")
+            }
+            return .sms(GenericSMS(format: format))
+        })
+
     public let format: GenericFormat
 
     public init(format: GenericFormat) {

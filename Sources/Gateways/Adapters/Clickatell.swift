@@ -8,6 +8,10 @@ import HotlineCore
 public struct Clickatell: SMSAdapter {
     public static let defaultSendURL = "https://platform.clickatell.com/messages"
 
+    public static let descriptor = GatewayDescriptor(
+        kind: "clickatell", displayName: "Clickatell SMS", channel: .sms, defaultSendURL: defaultSendURL,
+        build: { _ in .sms(Clickatell()) })
+
     public init() {}
 
     public func parse(_ request: GatewayRequest) throws(GatewayError) -> [SMSEvent] {
