@@ -108,7 +108,14 @@ public struct ServiceEnvironment: Sendable {
                 auth.missingSecret = auth.missingSecret ?? name
             }
             if let name = section.signatureSecretEnv, let secret = self[name] {
-                auth.signature = gateway.kind.signature?.signature(secret: secret, settings: gateway.settings)
+                // check-config refuses a signature secret for a kind that does not sign; should
+                // one get here anyway, the webhook stays closed rather than unchecked.
+                auth.signature =
+                    gateway.kind.signature?.signature(secret: secret, settings: gateway.settings)
+                    ?? WebhookAuth.Signature { _, _ in
+                        GatewayError(
+                            status: 503, reason: "\(gateway.kind.displayName) does not sign its webhooks; remove signature_secret_env")
+                    }
             }
             if let name = section.sharedSecretEnv, let secret = self[name] {
                 auth.sharedSecret = secret
