@@ -214,6 +214,32 @@ enum Migrations {
                 t.uniqueKey(["table_name", "row_id"])
             }
         }
+        migrator.registerMigration("v10 console sessions, outcome codes") { db in
+            // The outcome chosen from the list (not personal, counted in reports); the
+            // operator's words about it stay in outcome_sealed.
+            try db.alter(table: "cases") { t in
+                t.add(column: "outcome_code", .text)
+                // The number to call back for a case an operator recorded from a call or a
+                // walk-in (it has no conversation to hold it): personal, sealed.
+                t.add(column: "contact_phone_sealed", .blob)
+            }
+            try db.create(table: "console_sessions") { t in
+                t.primaryKey("id_hash", .text)
+                t.column("operator_id", .text).notNull()
+                t.column("role", .text).notNull()
+                t.column("csrf", .text).notNull()
+                t.column("created_at", .datetime).notNull()
+                t.column("last_seen_at", .datetime).notNull()
+                t.column("expires_at", .datetime).notNull().indexed()
+            }
+            // Failed sign-ins, counted to slow down guessing; the audit trail keeps them too.
+            try db.create(table: "sign_in_failures") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("at", .datetime).notNull().indexed()
+                t.column("operator_id", .text).notNull()
+                t.column("address", .text).notNull()
+            }
+        }
         return migrator
     }
 }

@@ -15,12 +15,17 @@ public struct CaseFilter: Sendable {
     public var status: CaseStatus?
     public var handling: Handling?
     public var priority: Priority?
+    /// Every case not yet resolved (the console's open queues).
+    public var excludeResolved: Bool
     public var limit: Int
 
-    public init(status: CaseStatus? = nil, handling: Handling? = nil, priority: Priority? = nil, limit: Int = 100) {
+    public init(
+        status: CaseStatus? = nil, handling: Handling? = nil, priority: Priority? = nil, excludeResolved: Bool = false, limit: Int = 100
+    ) {
         self.status = status
         self.handling = handling
         self.priority = priority
+        self.excludeResolved = excludeResolved
         self.limit = limit
     }
 }
@@ -34,13 +39,17 @@ public struct CaseSummary: Sendable, Equatable, Codable {
     public var status: CaseStatus
     public var handling: Handling
     public var area: String?
-    public var channel: Channel
+    public var channel: CaseChannel
     public var gatewayID: String
     public var maskedPhone: String?
     public var createdAt: Date
     public var updatedAt: Date
     public var acknowledgedBy: String?
     public var claimedBy: String?
+    /// When the running acknowledgement deadline passes (nil: none runs).
+    public var acknowledgeBy: Date? = nil
+    /// The escalation to 111 was given up on (the SMS ladder took over).
+    public var escalationFailed = false
 }
 
 /// One line of what was said, in order.
@@ -71,6 +80,8 @@ public struct CaseDetail: Sendable, Equatable {
     public var transcript: [TranscriptLine]
     public var events: [CaseEvent]
     public var outcome: String?
+    /// The outcome chosen from the console's list, when it was closed there.
+    public var outcomeCode: String? = nil
 }
 
 /// What an operator's triage correction did.
@@ -90,4 +101,44 @@ public enum OperatorActionError: Error, Equatable {
     case notFound(String)
     /// The action conflicts with the case's state (409), with the reason.
     case conflict(String)
+}
+
+/// How a case reached the hotline: a conversation through a gateway, or a contact an operator
+/// recorded (a call to the provincial line, someone who walked in).
+public enum CaseChannel: String, Sendable, Codable, CaseIterable {
+    case ussd, sms, phone
+    case walkIn = "walk-in"
+}
+
+/// A call or walk-in an operator records as a case, already triaged by the caller.
+public struct OfflineContact: Sendable {
+    public var reference: String
+    public var channel: CaseChannel
+    public var priority: Priority
+    public var category: String?
+    public var reasons: [String]
+    /// What the form holds: summary, age, area, contact choice...
+    public var answers: [String: String]
+    public var language: String
+    /// A number to call back, when the person gave one and agreed to be contacted.
+    public var phone: PhoneNumber?
+    public var actor: String
+    /// Escalate to 111 now (with the acknowledgement clock its priority has).
+    public var escalate: Bool
+
+    public init(
+        reference: String, channel: CaseChannel, priority: Priority, category: String?, reasons: [String], answers: [String: String],
+        language: String, phone: PhoneNumber?, actor: String, escalate: Bool
+    ) {
+        self.reference = reference
+        self.channel = channel
+        self.priority = priority
+        self.category = category
+        self.reasons = reasons
+        self.answers = answers
+        self.language = language
+        self.phone = phone
+        self.actor = actor
+        self.escalate = escalate
+    }
 }

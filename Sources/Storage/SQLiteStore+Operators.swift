@@ -22,11 +22,12 @@ extension SQLiteStore {
                 conditions.append("c.priority = ?")
                 arguments.append(priority.rawValue)
             }
+            if filter.excludeResolved { conditions.append("c.handling != 'resolved'") }
             arguments.append(max(1, min(filter.limit, 500)))
             let rows = try Row.fetchAll(
                 db,
                 cached: """
-                    SELECT c.*, s.phone_sealed FROM cases c LEFT JOIN sessions s ON s.id = c.session_id
+                    SELECT c.*, s.phone_sealed, \(Self.deadlineColumns) FROM cases c LEFT JOIN sessions s ON s.id = c.session_id
                     \(conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND "))
                     ORDER BY CASE c.handling WHEN 'resolved' THEN 1 ELSE 0 END, c.priority, c.created_at DESC LIMIT ?
                     """, arguments: StatementArguments(arguments))
@@ -43,7 +44,11 @@ extension SQLiteStore {
         return try await write { db -> CaseDetail? in
             guard
                 let row = try Row.fetchOne(
-                    db, cached: "SELECT c.*, s.phone_sealed FROM cases c LEFT JOIN sessions s ON s.id = c.session_id WHERE c.reference = ?",
+                    db,
+                    cached: """
+                        SELECT c.*, s.phone_sealed, \(Self.deadlineColumns) FROM cases c LEFT JOIN sessions s ON s.id = c.session_id
+                        WHERE c.reference = ?
+                        """,
                     arguments: [reference])
             else { return nil }
             let (summary, phone, answers) = try Self.summary(row, sealer: sealer)
@@ -73,23 +78,34 @@ extension SQLiteStore {
                 summary: summary, reasons: try JSONDecoder().decode([String].self, from: Data((row["reasons"] as String).utf8)),
                 answers: answers, language: row["language"], phone: consented ? phone : nil, contact: contact, transcript: transcript,
                 events: events,
-                outcome: try (row["outcome_sealed"] as Data?).map { try sealer.open($0) } ?? row["outcome"])
+                outcome: try (row["outcome_sealed"] as Data?).map { try sealer.open($0) } ?? row["outcome"],
+                outcomeCode: row["outcome_code"])
         }
     }
 
     static func summary(_ row: Row, sealer: any PersonalDataSealer) throws -> (
         summary: CaseSummary, phone: PhoneNumber?, answers: [String: String]
     ) {
-        let phone = try (row["phone_sealed"] as Data?).map { try PhoneNumber(parsing: try sealer.open($0)) }
+        // A conversation's number, or the one an operator recorded with a call or walk-in.
+        let sealedPhone = (row["phone_sealed"] as Data?) ?? (row["contact_phone_sealed"] as Data?)
+        let phone = try sealedPhone.map { try PhoneNumber(parsing: try sealer.open($0)) }
         let answers = try JSONDecoder().decode([String: String].self, from: Data(try sealer.open(row["answers_sealed"]).utf8))
         let summary = CaseSummary(
             id: row["id"], reference: row["reference"], priority: Priority(rawValue: row["priority"]) ?? .none, category: row["category"],
             status: CaseStatus(rawValue: row["status"]) ?? .open, handling: Handling(rawValue: row["handling"]) ?? .new,
-            area: answers["area"] ?? answers["location"], channel: Channel(rawValue: row["channel"]) ?? .ussd, gatewayID: row["gateway_id"],
+            area: answers["area"] ?? answers["location"], channel: CaseChannel(rawValue: row["channel"]) ?? .ussd,
+            gatewayID: row["gateway_id"],
             maskedPhone: phone?.masked, createdAt: row["created_at"], updatedAt: row["updated_at"],
-            acknowledgedBy: row["acknowledged_by"], claimedBy: row["claimed_by"])
+            acknowledgedBy: row["acknowledged_by"], claimedBy: row["claimed_by"], acknowledgeBy: row["ack_due"],
+            escalationFailed: row["escalation_failed"] ?? false)
         return (summary, phone, answers)
     }
+
+    /// The running acknowledgement deadline and whether the escalation failed, for `summary`.
+    static let deadlineColumns = """
+        (SELECT MIN(o.due_at) FROM outbox o WHERE o.case_id = c.id AND o.kind = 'ack_check' AND o.status = 'pending') AS ack_due,
+        EXISTS (SELECT 1 FROM outbox o WHERE o.case_id = c.id AND o.kind = 'escalation' AND o.status = 'failed') AS escalation_failed
+        """
 
     /// Acknowledges a case (idempotent): the ladder stops. Returns false when it was already.
     @discardableResult
@@ -150,7 +166,7 @@ extension SQLiteStore {
         }
     }
 
-    public func resolve(reference: String, actor: String, outcome: String, at now: Date) async throws {
+    public func resolve(reference: String, actor: String, outcome: String, code: String?, at now: Date) async throws {
         let sealed = try sealer.seal(outcome)
         try await write { db in
             guard let row = try Row.fetchOne(db, cached: "SELECT id, handling FROM cases WHERE reference = ?", arguments: [reference])
@@ -162,14 +178,14 @@ extension SQLiteStore {
             }
             try db.execute(
                 cached: """
-                    UPDATE cases SET handling = 'resolved', outcome_sealed = ?, resolved_at = ?, acknowledged_at = COALESCE(acknowledged_at, ?),
-                      acknowledged_by = COALESCE(acknowledged_by, ?) WHERE id = ?
-                    """, arguments: [sealed, now, now, actor, row["id"] as Int64])
+                    UPDATE cases SET handling = 'resolved', outcome_sealed = ?, outcome_code = ?, resolved_at = ?,
+                      acknowledged_at = COALESCE(acknowledged_at, ?), acknowledged_by = COALESCE(acknowledged_by, ?) WHERE id = ?
+                    """, arguments: [sealed, code, now, now, actor, row["id"] as Int64])
             try Self.stopLadder(db, caseID: row["id"], at: now)
             try db.execute(
                 cached: "INSERT INTO case_events (case_id, at, kind, detail, actor, note_sealed) VALUES (?, ?, 'resolved', '', ?, ?)",
                 arguments: [row["id"] as Int64, now, actor, sealed])
-            try Self.audit(db, actor: actor, action: "resolve", reference: reference, detail: "", at: now)
+            try Self.audit(db, actor: actor, action: "resolve", reference: reference, detail: code ?? "", at: now)
         }
     }
 

@@ -126,6 +126,9 @@ extension SQLiteStore {
                         "UPDATE outbox SET status = 'delivered', delivered_at = ?, last_error = NULL, claimed_until = NULL WHERE id = ?",
                     arguments: [now, item.id])
                 if case .sms(let message, _) = item.work {
+                    if let reference, message.purpose == .operatorReply {
+                        try Self.addEvent(db, reference: reference, at: now, kind: "reply_sent", detail: "SMS via \(message.gatewayID)")
+                    }
                     // A report naming our reference may already have made the row.
                     try db.execute(
                         cached: "UPDATE outbound_messages SET gateway_message_id = ? WHERE outbox_id = ?",
@@ -296,6 +299,17 @@ extension SQLiteStore {
                     UPDATE outbound_messages SET status = ?, detail = ?, updated_at = ?
                     WHERE outbox_id = ? AND (? != 'sent' OR status NOT IN ('delivered', 'failed'))
                     """, arguments: [status, detail, now, outboxID, status])
+            // An operator's reply shows its delivery in the case's timeline (and live consoles).
+            if db.changesCount > 0,
+                let reference = try String.fetchOne(
+                    db,
+                    cached: """
+                        SELECT c.reference FROM outbox o JOIN cases c ON c.id = o.case_id
+                        WHERE o.id = ? AND json_extract(o.payload, '$.purpose') = ?
+                        """, arguments: [outboxID, SMSPurpose.operatorReply.rawValue])
+            {
+                try Self.addEvent(db, reference: reference, at: now, kind: "reply_\(status)", detail: "SMS via \(gatewayID)")
+            }
             return true
         }
     }

@@ -31,7 +31,7 @@ extension SQLiteStore {
     static let sealedColumns: [(table: String, columns: [String], phoneKey: String?)] = [
         ("sessions", ["phone_sealed", "state_sealed", "processed_sealed", "last_reply_sealed"], "phone_key"),
         ("messages", ["body_sealed"], nil),
-        ("cases", ["answers_sealed", "outcome_sealed"], nil),
+        ("cases", ["answers_sealed", "outcome_sealed", "contact_phone_sealed"], nil),
         ("case_events", ["note_sealed"], nil),
         ("outbox", ["payload_sealed"], nil),
         ("message_parts", ["phone_sealed", "text_sealed"], "phone_key"),

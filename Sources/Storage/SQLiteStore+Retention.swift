@@ -56,7 +56,8 @@ extension SQLiteStore {
                 }
                 try db.execute(
                     sql: """
-                        UPDATE cases SET answers_sealed = ?, outcome_sealed = NULL, outcome = NULL, reasons = '[]', purged_at = ?
+                        UPDATE cases SET answers_sealed = ?, outcome_sealed = NULL, outcome = NULL, contact_phone_sealed = NULL, reasons = '[]',
+                          purged_at = ?
                         WHERE id = ?
                         """, arguments: [emptyAnswers, now, caseID])
                 try db.execute(sql: "UPDATE case_events SET note_sealed = NULL WHERE case_id = ?", arguments: [caseID])

@@ -426,12 +426,13 @@ public final class SQLiteStore: Store {
             else { return nil }
             let answers = try JSONDecoder().decode([String: String].self, from: Data(try sealer.open(row["answers_sealed"]).utf8))
             let reasons = try JSONDecoder().decode([String].self, from: Data((row["reasons"] as String).utf8))
-            let phone = try (row["phone_sealed"] as Data?).map { try PhoneNumber(parsing: try sealer.open($0)) }
+            let sealedPhone = (row["phone_sealed"] as Data?) ?? (row["contact_phone_sealed"] as Data?)
+            let phone = try sealedPhone.map { try PhoneNumber(parsing: try sealer.open($0)) }
             return StoredCase(
                 reference: row["reference"], category: row["category"],
                 priority: Priority(rawValue: row["priority"]) ?? .none, reasons: reasons,
                 status: CaseStatus(rawValue: row["status"]) ?? .open, answers: answers, language: row["language"],
-                gatewayID: row["gateway_id"], channel: Channel(rawValue: row["channel"]) ?? .ussd, phone: phone,
+                gatewayID: row["gateway_id"], channel: CaseChannel(rawValue: row["channel"]) ?? .ussd, phone: phone,
                 createdAt: row["created_at"], updatedAt: row["updated_at"])
         }
     }

@@ -68,7 +68,7 @@ public protocol Store: Sendable {
     @discardableResult func acknowledge(reference: String, actor: String, via: String, at: Date) async throws -> Bool
     func claim(reference: String, actor: String, at: Date) async throws
     func addNote(reference: String, actor: String, text: String, at: Date) async throws
-    func resolve(reference: String, actor: String, outcome: String, at: Date) async throws
+    func resolve(reference: String, actor: String, outcome: String, code: String?, at: Date) async throws
     /// An operator sets the case's priority and category (nil keeps it), with their reason.
     func correctTriage(
         reference: String, priority: Priority, category: String?, reason: String, actor: String, at: Date
@@ -90,8 +90,36 @@ public protocol Store: Sendable {
     /// The keyed hash a number is found by (never the number itself).
     func lookupKey(for phone: PhoneNumber) -> String
 
+    /// Records a call or walk-in as a submitted case (audited); `StoreError.caseReferenceTaken`
+    /// when its reference exists.
+    func recordOfflineContact(_ contact: OfflineContact, at: Date) async throws
+    /// Gives a claimed case back (it stays acknowledged); 409 when someone else holds it.
+    func release(reference: String, actor: String, at: Date) async throws
+
+    // MARK: Console sessions and the live feed
+
+    /// Stores a new session and removes the ones past their absolute end.
+    func createConsoleSession(_ session: ConsoleSession, at: Date) async throws
+    func consoleSession(idHash: String) async throws -> ConsoleSession?
+    func touchConsoleSession(idHash: String, at: Date) async throws
+    func deleteConsoleSession(idHash: String, at: Date) async throws
+    /// Records a failed sign-in (and audits it); `signInFailures` counts them.
+    func recordSignInFailure(operatorID: String, address: String, at: Date) async throws
+    func signInFailures(operatorID: String, address: String, since: Date) async throws -> SignInFailures
+    /// History entries after `id`, oldest first.
+    func caseChanges(after id: Int64, limit: Int) async throws -> [CaseChange]
+    /// The newest history entry's id (0 when there is none).
+    func lastCaseChangeID() async throws -> Int64
+
     // Long messages delivered part by part.
     func storePart(_ part: InboundPart, at: Date) async throws -> PartSet?
     func partSetsDue(before: Date) async throws -> [PartSet]
     func deletePartSet(_ set: PartSet) async throws
+}
+
+extension Store {
+    /// Resolves with the operator's words only (the operator API), no outcome code.
+    public func resolve(reference: String, actor: String, outcome: String, at: Date) async throws {
+        try await resolve(reference: reference, actor: actor, outcome: outcome, code: nil, at: at)
+    }
 }

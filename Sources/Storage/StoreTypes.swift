@@ -113,7 +113,7 @@ public struct StoredCase: Sendable, Equatable {
     public var answers: [String: String]
     public var language: String
     public var gatewayID: String
-    public var channel: Channel
+    public var channel: CaseChannel
     public var phone: PhoneNumber?
     public var createdAt: Date
     public var updatedAt: Date

@@ -21,7 +21,8 @@ public struct ListenOptions: Sendable {
 public func buildRouter(
     config: HotlineConfig, store: any Store, logger: Logger, tokens: OperatorTokens = OperatorTokens([]),
     environment: ServiceEnvironment = ServiceEnvironment([:]), metrics: HotlineMetrics = HotlineMetrics(),
-    wake: @escaping @Sendable () -> Void = {}, now: @escaping @Sendable () -> Date = { Date() }
+    wake: @escaping @Sendable () -> Void = {}, now: @escaping @Sendable () -> Date = { Date() },
+    consoleHub: ConsoleEventHub? = nil
 ) -> Router<HotlineRequestContext> {
     let router = Router(context: HotlineRequestContext.self)
     router.add(middleware: RequestLogMiddleware())
@@ -37,9 +38,35 @@ public func buildRouter(
     HealthController(store: store, gatewayCount: config.gateways.count).addRoutes(to: router)
     metrics.addRoutes(to: router, store: store)
     let api = router.group("/api/v1").add(middleware: OperatorAuthMiddleware(tokens: tokens))
-    OperatorController(store: store, gateways: gateways, categories: config.caseCategories, metrics: metrics, wake: wake, now: now)
-        .addRoutes(to: api)
+    let actions = CaseActions(
+        store: store, gateways: gateways, categories: config.caseCategories, metrics: metrics, wake: wake, now: now)
+    OperatorController(actions: actions).addRoutes(to: api)
+    addConsole(
+        to: router, config: config, store: store, actions: actions, tokens: tokens,
+        hub: consoleHub ?? ConsoleEventHub(store: store, logger: logger), logger: logger)
     return router
+}
+
+/// The operators' web console under `/console`; if its templates cannot be read, `/console`
+/// answers 503 with the reason and the rest of the service runs on.
+func addConsole(
+    to router: Router<HotlineRequestContext>, config: HotlineConfig, store: any Store, actions: CaseActions, tokens: OperatorTokens,
+    hub: ConsoleEventHub, logger: Logger
+) {
+    do {
+        let pages = try ConsolePages.load()
+        ConsoleController(
+            store: store, actions: actions, tokens: tokens, policy: ConsoleSessionPolicy(operatorAPIURL: config.escalation.operatorAPIURL),
+            pages: pages, hub: hub, signInLimit: SignInLimit(),
+            contacts: OfflineContacts(
+                store: store, triage: config.makeEngine().triage, categories: config.caseCategories,
+                referencePrefix: config.service.caseReferencePrefix, wake: actions.wake, now: actions.now)
+        ).addRoutes(to: router)
+    } catch {
+        logger.error("the operator console is off: its templates could not be read", metadata: ["error": "\(error)"])
+        let reason = "\(error)"
+        router.get("/console/**") { _, _ -> Response in throw HTTPError(.serviceUnavailable, message: "console unavailable: \(reason)") }
+    }
 }
 
 func makeSMSHandler(config: HotlineConfig, store: any Store, logger: Logger) -> SMSTurnHandler {
@@ -166,10 +193,11 @@ public func buildApplication(
     }
     let sms = makeSMSHandler(config: config, store: store, logger: logger)
     let gateways = Dictionary(uniqueKeysWithValues: config.gateways.map { ($0.id, $0) })
+    let hub = ConsoleEventHub(store: store, logger: logger)
     return Application(
         router: buildRouter(
             config: config, store: store, logger: logger, tokens: tokens, environment: environment, metrics: metrics,
-            wake: { dispatcher.wake() }),
+            wake: { dispatcher.wake() }, consoleHub: hub),
         server: RequestLimits.server,
         configuration: .init(address: .hostname(listen.host, port: listen.port), serverName: "hotline-gateway"),
         services: [
@@ -178,6 +206,7 @@ public func buildApplication(
                 partSets: PartSetSweeper(store: store, gateways: gateways, sms: sms, logger: logger), reloadKeys: reloadKeys,
                 resealStep: resealStep, retention: config.service.retention),
             dispatcher,
+            hub,
         ],
         onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? listen.port) },
         logger: logger)

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Storage
 
 /// The context every route runs with: small bodies, and a decoder that turns malformed input
 /// into 400 with the reason instead of a 500.
@@ -8,6 +9,8 @@ public struct HotlineRequestContext: RequestContext {
     /// Set by the operator API's authentication, for the audit trail.
     public var operatorID: String? = nil
     public var isSupervisor = false
+    /// The console session the request came with (console routes only).
+    public var consoleSession: ConsoleSession? = nil
     /// The socket peer's address, for a gateway's IP allow-list (nil in router tests).
     public let remoteAddress: String?
 

@@ -7,13 +7,9 @@ import Storage
 /// `/api/v1`: what 111 operators do with cases. JSON in and out; every read of personal data
 /// and every action is written to the audit trail with the operator's id.
 struct OperatorController: Sendable {
-    let store: any Store
-    let gateways: [String: GatewayConfig]
-    /// The categories a case may be given: triage's and the flows' own.
-    let categories: Set<String>
-    let metrics: HotlineMetrics
-    let wake: @Sendable () -> Void
-    let now: @Sendable () -> Date
+    let actions: CaseActions
+    var store: any Store { actions.store }
+    var now: @Sendable () -> Date { actions.now }
 
     func addRoutes(to group: RouterGroup<HotlineRequestContext>) {
         group.get("cases", use: listCases)
@@ -21,6 +17,7 @@ struct OperatorController: Sendable {
         group.get("escalations", use: listEscalations)
         group.post("cases/{reference}/acknowledge", use: acknowledge)
         group.post("cases/{reference}/claim", use: claim)
+        group.post("cases/{reference}/release", use: release)
         group.post("cases/{reference}/notes", use: addNote)
         group.post("cases/{reference}/resolve", use: resolve)
         group.post("cases/{reference}/reply", use: reply)
@@ -104,13 +101,6 @@ struct OperatorController: Sendable {
         var blocked: [BlockEntry]
     }
 
-    /// Words that tell whoever reads the reporter's phone what the conversation was about.
-    /// Replies are neutral unless the operator says otherwise.
-    static let sensitiveWords = [
-        "bao luc", "xam hai", "lam dung", "danh dap", "hiep dam", "bao hanh", "ngoc dai", "tu tu", "abuse", "violence", "rape",
-        "assault", "molest", "suicide",
-    ]
-
     func actor(_ context: HotlineRequestContext) -> String { context.operatorID ?? "unknown" }
 
     @Sendable func listCases(_ request: Request, context: HotlineRequestContext) async throws -> CaseList {
@@ -164,35 +154,33 @@ struct OperatorController: Sendable {
 
     @Sendable func acknowledge(_ request: Request, context: HotlineRequestContext) async throws -> Done {
         let reference = try context.parameters.require("reference")
-        try await perform {
-            try await store.acknowledge(reference: reference, actor: actor(context), via: "operator API", at: now())
-        }
+        try await actions.acknowledge(reference, actor: actor(context), via: "operator API")
         return Done(reference: reference, status: "acknowledged")
     }
 
     @Sendable func claim(_ request: Request, context: HotlineRequestContext) async throws -> Done {
         let reference = try context.parameters.require("reference")
-        try await perform { try await store.claim(reference: reference, actor: actor(context), at: now()) }
+        try await actions.claim(reference, actor: actor(context))
         return Done(reference: reference, status: "claimed")
+    }
+
+    @Sendable func release(_ request: Request, context: HotlineRequestContext) async throws -> Done {
+        let reference = try context.parameters.require("reference")
+        try await actions.release(reference, actor: actor(context))
+        return Done(reference: reference, status: "released")
     }
 
     @Sendable func addNote(_ request: Request, context: HotlineRequestContext) async throws -> Done {
         let reference = try context.parameters.require("reference")
         let body = try await request.decode(as: NoteBody.self, context: context)
-        let text = body.text.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !text.isEmpty, text.count <= 4000 else { throw HTTPError(.badRequest, message: "text must hold 1 to 4000 characters") }
-        try await perform { try await store.addNote(reference: reference, actor: actor(context), text: text, at: now()) }
+        try await actions.addNote(reference, text: body.text, actor: actor(context))
         return Done(reference: reference, status: "noted")
     }
 
     @Sendable func resolve(_ request: Request, context: HotlineRequestContext) async throws -> Done {
         let reference = try context.parameters.require("reference")
         let body = try await request.decode(as: ResolveBody.self, context: context)
-        let outcome = body.outcome.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !outcome.isEmpty, outcome.count <= 500 else {
-            throw HTTPError(.badRequest, message: "outcome must hold 1 to 500 characters")
-        }
-        try await perform { try await store.resolve(reference: reference, actor: actor(context), outcome: outcome, at: now()) }
+        try await actions.resolve(reference, outcome: body.outcome, code: nil, actor: actor(context))
         return Done(reference: reference, status: "resolved")
     }
 
@@ -200,79 +188,17 @@ struct OperatorController: Sendable {
     @Sendable func reply(_ request: Request, context: HotlineRequestContext) async throws -> EditedResponse<Done> {
         let reference = try context.parameters.require("reference")
         let body = try await request.decode(as: ReplyBody.self, context: context)
-        let text = body.text.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !text.isEmpty, text.count <= 459 else {
-            throw HTTPError(.badRequest, message: "text must hold 1 to 459 characters (three SMS parts)")
-        }
-        guard let detail = try await store.caseDetail(reference: reference, actor: actor(context), action: "prepare_reply", at: now())
-        else { throw HTTPError(.notFound, message: "no case \(reference)") }
-        guard detail.contact == "sms" else {
-            let why =
-                switch detail.contact {
-                case "call": "the person asked to be called, not texted"
-                case "none": "the person asked not to be contacted"
-                default: "the person was never asked, or did not answer, whether an SMS is safe"
-                }
-            throw HTTPError(.conflict, message: "not sent: \(why)")
-        }
-        guard let phone = detail.phone else { throw HTTPError(.conflict, message: "not sent: no number is on file for this case") }
-        guard let gatewayID = gateways[detail.summary.gatewayID]?.replyGatewayID, let gateway = gateways[gatewayID] else {
-            throw HTTPError(
-                .conflict, message: "not sent: gateway '\(detail.summary.gatewayID)' has no SMS gateway to reply through (sms_gateway)")
-        }
-        let folded = " " + text.folded.split(whereSeparator: { !$0.isLetter && !$0.isNumber }).joined(separator: " ") + " "
-        if body.allowSensitiveWords != true, let word = Self.sensitiveWords.first(where: { folded.contains(" \($0) ") }) {
-            throw HTTPError(
-                .unprocessableContent,
-                message:
-                    "not sent: '\(word)' tells whoever reads this phone what the call was about; rephrase neutrally, or send with \"allow_sensitive_words\": true"
-            )
-        }
-        let rendered = gateway.encoding.renderSMS(text)
-        try await perform {
-            try await store.queueOperatorSMS(
-                reference: reference, message: OutboundSMS(gatewayID: gateway.id, to: phone, text: rendered.text, purpose: .operatorReply),
-                actor: actor(context), at: now())
-        }
-        wake()
+        try await actions.reply(reference, text: body.text, allowSensitiveWords: body.allowSensitiveWords == true, actor: actor(context))
         return EditedResponse(status: .accepted, response: Done(reference: reference, status: "queued"))
     }
 
-    /// An operator corrects the case's triage: priority (P1, P2, P3), optionally category, and
-    /// why. Recorded in the history and the audit trail, counted in
-    /// `hotline_triage_corrections_total{from,to}`; a raise escalates (see `TriageCorrection`).
+    /// An operator corrects the case's triage (see `CaseActions.correctTriage`).
     @Sendable func correctTriage(_ request: Request, context: HotlineRequestContext) async throws -> TriageDone {
         let reference = try context.parameters.require("reference")
         let body = try await request.decode(as: TriageBody.self, context: context)
-        let levels = "P1, P2 or P3"
-        guard let rawPriority = body.priority?.trimmingCharacters(in: .whitespaces), !rawPriority.isEmpty else {
-            throw HTTPError(.badRequest, message: "priority is required: \(levels)")
-        }
-        guard let priority = Priority(rawValue: rawPriority.uppercased()), priority != .none else {
-            throw HTTPError(.unprocessableContent, message: "priority '\(rawPriority)' is not one of \(levels)")
-        }
-        var category: String? = nil
-        if let raw = body.category?.trimmingCharacters(in: .whitespaces) {
-            guard categories.contains(raw) else {
-                throw HTTPError(
-                    .unprocessableContent,
-                    message: "category '\(raw)' is not one this hotline uses; one of \(categories.sorted().joined(separator: ", "))")
-            }
-            category = raw
-        }
-        let reason = body.reason?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
-        guard !reason.isEmpty, reason.count <= 500 else {
-            throw HTTPError(.badRequest, message: "reason is required: 1 to 500 characters saying why the triage was wrong")
-        }
-        var done: TriageCorrected? = nil
-        try await perform {
-            done = try await store.correctTriage(
-                reference: reference, priority: priority, category: category, reason: reason, actor: actor(context), at: now())
-        }
-        guard let done else { throw HTTPError(.internalServerError) }
+        let done = try await actions.correctTriage(
+            reference, priority: body.priority, category: body.category, reason: body.reason, actor: actor(context))
         let correction = done.correction
-        metrics.triageCorrected(from: correction.from.rawValue, to: correction.to.rawValue)
-        if done.escalated { wake() }
         return TriageDone(
             reference: reference, status: "corrected", from: TriageLevel(priority: correction.from, category: correction.fromCategory),
             to: TriageLevel(priority: correction.to, category: correction.toCategory), escalated: done.escalated)
@@ -313,16 +239,6 @@ struct OperatorController: Sendable {
             throw HTTPError(.notFound, message: "no blocked number with id \(id)")
         }
         return Response(status: .noContent)
-    }
-
-    private func perform(_ action: () async throws -> Void) async throws {
-        do {
-            try await action()
-        } catch OperatorActionError.notFound(let reference) {
-            throw HTTPError(.notFound, message: "no case \(reference)")
-        } catch OperatorActionError.conflict(let reason) {
-            throw HTTPError(.conflict, message: reason)
-        }
     }
 }
 
