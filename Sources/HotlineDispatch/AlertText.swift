@@ -26,4 +26,17 @@ enum AlertText {
         return "[\(nationalHotline)] CANH BAO/WARNING: \(rows) dong khong doc duoc/unreadable row(s) set aside\(cases). "
             + "Xem/see /readyz, audit"
     }
+
+    /// To supervisors when a commune has not taken a referral's step in time: the reference,
+    /// the commune's id and the step, nothing of the child.
+    static func referralLate(reference: String, communeID: String, step: ReferralStep, nationalHotline: String) -> String {
+        let what =
+            switch step {
+            case .accepted: "chua nhan/not accepted"
+            case .measures: "chua co bien phap bao ve/no protective measures"
+            case .plan: "chua co ke hoach ho tro/no support plan"
+            default: step.rawValue
+            }
+        return "[\(nationalHotline)] QUA HAN/OVERDUE: chuyen xa/referral \(reference) (\(communeID)) \(what). Xem/see console"
+    }
 }

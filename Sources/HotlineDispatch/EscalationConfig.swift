@@ -12,6 +12,8 @@ public struct EscalationConfig: Sendable, Decodable {
     public var acknowledgeWithinSeconds: [Priority: Double]
     public var alerts: Alerts
     public var operators: [Operator]
+    /// Deadlines of referrals to communes, and who hears of a late one.
+    public var referrals = ReferralConfig()
 
     public struct Webhook: Sendable, Decodable {
         /// Empty: escalations wait in the outbox (and the ladder alerts by SMS) until set.
@@ -169,7 +171,7 @@ public struct EscalationConfig: Sendable, Decodable {
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case webhook, retry, alerts, operators
+        case webhook, retry, alerts, operators, referrals
         case operatorAPIURL = "operator_api_url"
         case acknowledgeWithinSeconds = "acknowledge_within_seconds"
     }
@@ -207,5 +209,6 @@ public struct EscalationConfig: Sendable, Decodable {
         acknowledgeWithinSeconds = deadlines
         alerts = try c.decodeIfPresent(Alerts.self, forKey: .alerts) ?? Alerts()
         operators = try c.decodeIfPresent([Operator].self, forKey: .operators) ?? []
+        referrals = try c.decodeIfPresent(ReferralConfig.self, forKey: .referrals) ?? ReferralConfig()
     }
 }

@@ -161,6 +161,8 @@ public final class OutboxDispatcher: Service, Sendable {
             outcome = await send(item, message)
         case .acknowledgementCheck(let reference, let tier):
             outcome = await checkAcknowledgement(item, reference: reference, tier: tier)
+        case .referralDeadline(let reference, let deadlineID):
+            outcome = await checkReferralDeadline(item, reference: reference, deadlineID: deadlineID)
         }
         switch (outcome, item.work) {
         case (.delivered, .escalation):
@@ -351,6 +353,30 @@ public final class OutboxDispatcher: Service, Sendable {
             return climbed ? .delivered(detail: "tier \(index + 1) alerted") : .settled(detail: "acknowledged")
         } catch {
             return retryOrFail(item, "ladder: \(String(describing: type(of: error)))")
+        }
+    }
+
+    /// A referral's deadline fell due: if the commune has not taken the step, the supervisors'
+    /// tier is told by SMS and the case's history marks the step late (the pages show it red).
+    func checkReferralDeadline(_ item: ClaimedOutbox, reference: String, deadlineID: Int64) async -> OutboxOutcome {
+        do {
+            guard let deadline = try await store.referralDeadline(id: deadlineID) else {
+                return .settled(detail: "deadline \(deadlineID) not found")
+            }
+            let text = AlertText.referralLate(
+                reference: deadline.reference, communeID: deadline.communeID, step: deadline.step, nationalHotline: nationalHotline)
+            let phones = config.referrals.tier(in: config.alerts)?.phones ?? []
+            let alerts = phones.compactMap { phone in
+                config.alerts.gateway.map { OutboundSMS(gatewayID: $0, to: phone, text: text, purpose: .alert) }
+            }
+            let late = try await store.referralDeadlinePassed(item, deadlineID: deadlineID, alerts: alerts, at: now())
+            guard late else { return .settled(detail: "step taken in time") }
+            logger.warning(
+                "a referral step is late: supervisors alerted", metadata: ["case": "\(reference)", "step": "\(deadline.step.rawValue)"])
+            if !alerts.isEmpty { wake() }
+            return .delivered(detail: "supervisors alerted")
+        } catch {
+            return retryOrFail(item, "referral deadline: \(String(describing: type(of: error)))")
         }
     }
 }

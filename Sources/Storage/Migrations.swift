@@ -240,6 +240,40 @@ enum Migrations {
                 t.column("address", .text).notNull()
             }
         }
+        migrator.registerMigration("v11 referrals to communes") { db in
+            try db.create(table: "referrals") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("case_id", .integer).notNull().indexed().references("cases", onDelete: .cascade)
+                t.column("commune_id", .text).notNull().indexed()
+                t.column("share_transcript", .boolean).notNull()
+                t.column("share_number", .boolean).notNull()
+                t.column("sent_by", .text).notNull()
+                t.column("sent_at", .datetime).notNull()
+                t.column("serious_risk", .boolean)
+                t.column("closed_at", .datetime)
+            }
+            try db.create(table: "referral_steps") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("referral_id", .integer).notNull().indexed().references("referrals", onDelete: .cascade)
+                t.column("step", .text).notNull()
+                t.column("at", .datetime).notNull()
+                t.column("actor", .text).notNull()
+                t.column("note_sealed", .blob)
+            }
+            // Each step once: two workers pressing at once get a conflict, not two rows.
+            try db.execute(sql: "CREATE UNIQUE INDEX referral_steps_once ON referral_steps (referral_id, step) WHERE step != 'note'")
+            // Decree 56's clocks: durable rows, each chased by an outbox row of kind
+            // 'referral_deadline' that alerts the supervisors when it passes unmet.
+            try db.create(table: "referral_deadlines") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("referral_id", .integer).notNull().indexed().references("referrals", onDelete: .cascade)
+                t.column("step", .text).notNull()
+                t.column("due_at", .datetime).notNull()
+                t.column("met_at", .datetime)
+                t.column("alerted_at", .datetime)
+                t.uniqueKey(["referral_id", "step"])
+            }
+        }
         return migrator
     }
 }

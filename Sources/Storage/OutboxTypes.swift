@@ -46,6 +46,8 @@ public enum OutboxWork: Sendable, Equatable {
     case sms(OutboundSMS, caseReference: String?)
     /// The acknowledgement deadline of a case: if nobody acknowledged it, alert `tier`.
     case acknowledgementCheck(reference: String, tier: Int)
+    /// A referral's deadline: if the commune has not taken the step, alert the supervisors.
+    case referralDeadline(reference: String, deadlineID: Int64)
 }
 
 /// An outbox row claimed by the dispatcher: nobody else delivers it until `leaseUntil`.

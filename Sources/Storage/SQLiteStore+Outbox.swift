@@ -80,6 +80,13 @@ extension SQLiteStore {
                     case "ack_check":
                         let payload = try JSONDecoder().decode([String: Int].self, from: Data((row["payload"] as String).utf8))
                         work = .acknowledgementCheck(reference: reference ?? "", tier: payload["tier"] ?? 1)
+                    case "referral_deadline":
+                        let payload = try JSONDecoder().decode([String: Int64].self, from: Data((row["payload"] as String).utf8))
+                        guard let deadline = payload["deadline"] else {
+                            throw DecodingError.dataCorrupted(
+                                .init(codingPath: [], debugDescription: "a referral deadline row names no deadline"))
+                        }
+                        work = .referralDeadline(reference: reference ?? "", deadlineID: deadline)
                     default:
                         continue
                     }

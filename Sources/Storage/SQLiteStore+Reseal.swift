@@ -33,6 +33,7 @@ extension SQLiteStore {
         ("messages", ["body_sealed"], nil),
         ("cases", ["answers_sealed", "outcome_sealed", "contact_phone_sealed"], nil),
         ("case_events", ["note_sealed"], nil),
+        ("referral_steps", ["note_sealed"], nil),
         ("outbox", ["payload_sealed"], nil),
         ("message_parts", ["phone_sealed", "text_sealed"], "phone_key"),
     ]

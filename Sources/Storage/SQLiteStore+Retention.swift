@@ -62,6 +62,9 @@ extension SQLiteStore {
                         """, arguments: [emptyAnswers, now, caseID])
                 try db.execute(sql: "UPDATE case_events SET note_sealed = NULL WHERE case_id = ?", arguments: [caseID])
                 try db.execute(
+                    sql: "UPDATE referral_steps SET note_sealed = NULL WHERE referral_id IN (SELECT id FROM referrals WHERE case_id = ?)",
+                    arguments: [caseID])
+                try db.execute(
                     sql: "UPDATE outbox SET payload_sealed = NULL WHERE case_id = ? AND status != 'pending'", arguments: [caseID])
             }
             // Conversations that made no case.

@@ -111,6 +111,29 @@ public protocol Store: Sendable {
     /// The newest history entry's id (0 when there is none).
     func lastCaseChangeID() async throws -> Int64
 
+    // MARK: Referrals to communes
+
+    /// Writes a referral with its first step, deadlines (each with its outbox row) and the
+    /// workers' SMS; 409 when the case has an open referral.
+    func refer(_ referral: NewReferral, at: Date) async throws -> Int64
+    /// The case's latest referral.
+    func referral(reference: String) async throws -> ReferralRecord?
+    func referrals(communes: Set<String>, at: Date) async throws -> [ReferralListEntry]
+    /// Records a step (audited, in the case's history), meets its deadline, starts the one it
+    /// brings; 409 when the step is already recorded.
+    func recordReferralStep(_ entry: ReferralStepEntry, at: Date) async throws
+    func referralDeadlinePassed(_ item: ClaimedOutbox, deadlineID: Int64, alerts: [OutboundSMS], at: Date) async throws -> Bool
+    func referralDeadline(id: Int64) async throws -> (reference: String, communeID: String, step: ReferralStep)?
+
+    // MARK: Figures (dashboard, monthly report)
+
+    /// Cases opened in [from, to), with what is counted of them and nothing personal.
+    func caseFacts(createdFrom: Date, to: Date) async throws -> [CaseFacts]
+    /// Every case not resolved, however old.
+    func openCaseFacts() async throws -> [CaseFacts]
+    /// Referral deadlines falling due in [from, to).
+    func referralDeadlineFacts(dueFrom: Date, to: Date) async throws -> [ReferralDeadlineFacts]
+
     // Long messages delivered part by part.
     func storePart(_ part: InboundPart, at: Date) async throws -> PartSet?
     func partSetsDue(before: Date) async throws -> [PartSet]

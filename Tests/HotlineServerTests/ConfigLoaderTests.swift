@@ -168,4 +168,30 @@ struct ConfigLoaderTests {
         let found = try issues { dir in try replace("text-rules.yaml", "bđ: \"bạo lực\"", "cuu voi: \"cứu với\"", in: dir) }
         #expect(found.contains { $0.key == "teencode.cuu voi" && $0.message.contains("would never match") && $0.line != nil })
     }
+
+    @Test("a commune worker with an operator's id, a role other than commune, or a holiday that is no date is named by file and line")
+    func communeWorkersChecked() throws {
+        var roleLine = 0
+        var idLine = 0
+        let found = try issues { dir in
+            try replace(
+                "service.yaml", "          - id: cb-bai-chay\n            name: \"Cán bộ BVTE phường Bãi Cháy\"",
+                "          - id: duty-desk\n            name: \"Cán bộ BVTE phường Bãi Cháy\"", in: dir)
+            idLine = try lineNumber(of: "- id: duty-desk", in: "service.yaml", directory: dir)
+        }
+        let duplicate = try #require(found.first { $0.message.contains("'duty-desk' is already") })
+        #expect(duplicate.file.hasSuffix("service.yaml") && duplicate.line == idLine)
+        let holiday = try issues { dir in
+            try replace("escalation.yaml", "holidays: [\"2026-01-01\"", "holidays: [\"2026-13-01\"", in: dir)
+        }
+        #expect(holiday.contains { $0.file.hasSuffix("escalation.yaml") && $0.message.contains("2026-13-01") })
+        let role = try issues { dir in
+            try replace(
+                "service.yaml", "HOTLINE_TOKEN_CB_CAM_PHA\n            role: commune",
+                "HOTLINE_TOKEN_CB_CAM_PHA\n            role: supervisor", in: dir)
+            roleLine = try lineNumber(of: "role: supervisor", in: "service.yaml", directory: dir)
+        }
+        let refused = try #require(role.first)
+        #expect(refused.message.contains("role commune") && refused.line == roleLine, "\(role)")
+    }
 }

@@ -3,13 +3,22 @@
 Starts `hotline serve` on a fresh database, signs two operators in, posts a P1 through the
 Africa's Talking USSD webhook and follows it through the console: live arrival, acknowledge,
 claim (seen live by the other operator), note, a reply naming harm that needs confirming,
-triage correction, resolution, the supervisor's audit page, a restart (banner Reconnecting,
-then Live, with the case created meanwhile), a POST without the CSRF token, and the back
-button after signing out.
+triage correction, resolution, the supervisor's audit page, a walk-in recorded at the desk,
+a referral to a commune (its worker sees it and nothing else, records a serious-risk
+assessment the operator sees live; a deadline passes in a shortened configuration, shows red
+and texts the supervisors' phone), the dashboard's charts and the monthly report against the
+database's counts, a restart (banner Reconnecting, then Live, with the case created
+meanwhile), a POST without the CSRF token, and the back button after signing out.
 """
 
 import argparse
+import datetime
+import http.server
+import json
 import os
+import shutil
+import sqlite3
+import threading
 import signal
 import socket
 import subprocess
@@ -30,6 +39,56 @@ from selenium.webdriver.support.ui import Select, WebDriverWait
 
 DESK = ("duty-desk", "desk-token-for-the-browser-test")
 SUPERVISOR = ("supervisor", "supervisor-token-for-the-browser-test")
+HONG_GAI = ("cb-hong-gai", "hong-gai-token-for-the-browser-test")
+CAM_PHA = ("cb-cam-pha", "cam-pha-token-for-the-browser-test")
+SUPERVISORS_PHONE = "+84900000113"  # tier 2 of the bundled escalation.yaml's ladder
+
+
+class FakeAfricasTalking:
+    """Africa's Talking's SMS API on localhost: keeps every text the service sends."""
+
+    def __init__(self):
+        self.sent = []
+        outer = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0))).decode()
+                form = urllib.parse.parse_qs(body)
+                for to in form.get("to", [""])[0].split(","):
+                    outer.sent.append((to, form.get("message", [""])[0]))
+                reply = json.dumps({"SMSMessageData": {"Message": "Sent to 1/1", "Recipients": [
+                    {"statusCode": 101, "number": "x", "status": "Success", "messageId": f"ATXid_{len(outer.sent)}"}]}}).encode()
+                self.send_response(201)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(reply)))
+                self.end_headers()
+                self.wfile.write(reply)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def texts_to(self, phone):
+        return [text for to, text in self.sent if to == phone]
+
+
+def shortened_config(source, work, sms_port):
+    """The bundled configuration with texts going to the fake SMS API and a referral's
+    acceptance due 15 s after it is sent, so the test sees a deadline pass."""
+    config = os.path.join(work, "gateway-config")
+    shutil.copytree(source, config)
+    def edit(name, old, new):
+        path = os.path.join(config, name)
+        text = open(path, encoding="utf-8").read()
+        assert old in text, (name, old)
+        open(path, "w", encoding="utf-8").write(text.replace(old, new))
+    edit("gateways/at-sms.yaml", "https://api.africastalking.com/version1/messaging", f"http://127.0.0.1:{sms_port}/version1/messaging")
+    edit("escalation.yaml", "accept_within_hours: 2", "accept_within_hours: 0.004")
+    return config
 
 
 def free_port():
@@ -45,7 +104,8 @@ class Server:
 
     def start(self):
         env = dict(os.environ)
-        env.update({"HOTLINE_TOKEN_DUTY_DESK": DESK[1], "HOTLINE_TOKEN_SUPERVISOR": SUPERVISOR[1]})
+        env.update({"HOTLINE_TOKEN_DUTY_DESK": DESK[1], "HOTLINE_TOKEN_SUPERVISOR": SUPERVISOR[1],
+                    "HOTLINE_TOKEN_CB_HONG_GAI": HONG_GAI[1], "HOTLINE_TOKEN_CB_CAM_PHA": CAM_PHA[1], "AT_API_KEY": "browser-test-key"})
         self.process = subprocess.Popen(
             [self.binary, "serve", "--config", self.config, "--database", self.database, "--port", str(self.port)],
             stdout=open(self.log, "a"), stderr=subprocess.STDOUT, env=env)
@@ -135,9 +195,12 @@ def main():
     work = tempfile.mkdtemp(prefix="console-browser-")
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    server = Server(os.path.abspath(args.binary), args.config, os.path.join(work, "hotline.sqlite"), port, os.path.join(work, "server.log"))
+    sms = FakeAfricasTalking()
+    config = shortened_config(args.config, work, sms.port)
+    database = os.path.join(work, "hotline.sqlite")
+    server = Server(os.path.abspath(args.binary), config, database, port, os.path.join(work, "server.log"))
     server.start()
-    desk, other = browser(), browser()
+    desk, other, worker = browser(), browser(), browser()
     step = "start"
     try:
         step = "sign in"
@@ -237,6 +300,81 @@ def main():
              what=f"walk-in {walk_in} in the supervisor's queue")
         print(f"ok  walk-in recorded as {heading!r}; the supervisor's queue shows it live")
 
+        step = "referred to the commune: its worker sees it, and nothing of another commune"
+        Select(desk.find_element(By.ID, "refer-commune")).select_by_value("hong-gai")
+        desk.find_element(By.ID, "refer-note").send_keys("Xin phường đến trường gặp cô giáo trong hôm nay")
+        submit(desk, "refer")
+        wait(desk, lambda d: "Phường Hồng Gai" in d.find_element(By.ID, "referral").text, what="the referral on the case page")
+        desk.find_element(By.CSS_SELECTOR, "a[href='/console/contacts/new']").click()
+        wait(desk, EC.presence_of_element_located((By.ID, "contact-summary")), what="the contact form")
+        desk.find_element(By.ID, "channel-phone").click()
+        desk.find_element(By.ID, "contact-summary").send_keys("Bà gọi: cháu gái 10 tuổi bị dượng đánh, đêm qua phải chạy sang nhà hàng xóm")
+        submit(desk, "record-contact")
+        wait(desk, EC.presence_of_element_located((By.ID, "refer-commune")), what="the second case's page")
+        elsewhere = desk.current_url.split("/console/cases/")[1].split("?")[0]
+        Select(desk.find_element(By.ID, "refer-commune")).select_by_value("cam-pha")
+        submit(desk, "refer")
+        wait(desk, lambda d: "Phường Cẩm Phả" in d.find_element(By.ID, "referral").text, what="the second referral")
+        sign_in(worker, base, HONG_GAI)
+        wait(worker, EC.presence_of_element_located((By.CSS_SELECTOR, f"tr[data-reference='{walk_in}']")), what="the referral in the worker's list")
+        listed = [row.get_attribute("data-reference") for row in worker.find_elements(By.CSS_SELECTOR, "tr[data-reference]")]
+        assert listed == [walk_in], listed
+        for hidden in (elsewhere, reference):
+            worker.get(f"{base}/console/cases/{hidden}")
+            assert worker.find_elements(By.ID, "case") == [] and worker.title.startswith("404"), f"{hidden} shown to the worker"
+        texts = sms.texts_to("+84900000201")
+        assert texts and walk_in in texts[-1] and "danh" not in texts[-1].lower(), texts
+        print(f"ok  {walk_in} referred to Hồng Gai: its worker was texted the reference only, lists it alone, and gets 404 for {elsewhere} and {reference}")
+
+        step = "the worker's serious-risk assessment shows on the operator's page live"
+        desk.get(f"{base}/console/cases/{walk_in}")
+        wait(desk, lambda d: banner(d) == "live", what="desk Live on the referred case")
+        desk.execute_script("window.__notReloaded = true;")
+        worker.get(f"{base}/console/cases/{walk_in}")
+        assert "bầm trên lưng" not in worker.page_source, "the summary was not ticked for sharing"
+        submit(worker, "step-accepted")
+        wait(worker, EC.presence_of_element_located((By.ID, "serious-yes")), what="the assessment form")
+        worker.find_element(By.ID, "serious-yes").click()
+        worker.find_element(By.ID, "assess-note").send_keys("Trẻ tạm ở nhà bà ngoại")
+        submit(worker, "step-assessed")
+        wait(desk, lambda d: d.find_elements(By.ID, "referral-assessment") and "nghiêm trọng" in d.find_element(By.ID, "referral-assessment").text,
+             what="the assessment on the operator's page")
+        assert desk.execute_script("return window.__notReloaded === true;"), "the operator's page reloaded"
+        print("ok  accepted and assessed as serious risk by the commune; the operator's page showed it live")
+
+        step = "a referral not accepted in time turns red and texts the supervisors"
+        desk.get(f"{base}/console/cases/{elsewhere}")
+        wait(desk, lambda d: d.find_elements(By.CSS_SELECTOR, "#referral .deadline.overdue[data-step='accepted']"), seconds=40,
+             what="the acceptance deadline in red")
+        wait(desk, lambda d: any(elsewhere in text for text in sms.texts_to(SUPERVISORS_PHONE)), seconds=20, what="the supervisors' SMS")
+        late = [text for text in sms.texts_to(SUPERVISORS_PHONE) if elsewhere in text][0]
+        print(f"ok  {elsewhere}'s acceptance deadline passed: red on the page, and the supervisors' phone got {late!r}")
+
+        step = "the dashboard's charts and the monthly report agree with the database"
+        for i in range(2):
+            USSD(port, f"ATUid_browser_count_{i}", f"+8491234567{i}").report_p1()
+        db = sqlite3.connect(database)
+        total, open_count = db.execute("SELECT COUNT(*), SUM(handling != 'resolved') FROM cases").fetchone()
+        channels = dict(db.execute("SELECT channel, COUNT(*) FROM cases GROUP BY channel").fetchall())
+        db.close()
+        other.get(f"{base}/console/dashboard")
+        wait(other, EC.presence_of_element_located((By.ID, "chart-days")), what="the dashboard")
+        assert other.find_element(By.ID, "chart-days").get_attribute("data-total") == str(total)
+        assert other.find_element(By.ID, "chart-channel").get_attribute("data-total") == str(total)
+        assert other.find_element(By.ID, "open-total").text == str(open_count), (other.find_element(By.ID, "open-total").text, open_count)
+        assert other.find_elements(By.CSS_SELECTOR, "#chart-days rect"), "no bars drawn"
+        month = (datetime.datetime.utcnow() + datetime.timedelta(hours=7)).strftime("%Y-%m")
+        report = json.loads(other.execute_script(
+            "return fetch('/console/dashboard/report?format=json&month=' + arguments[0], {credentials: 'same-origin'})"
+            ".then(function (r) { return r.text(); });", month))
+        def published(count):
+            return "<5" if 0 < count < 5 else count
+        assert report["cases"] == published(total), (report["cases"], total)
+        for channel, count in channels.items():
+            assert report["byChannel"][channel] == published(count), (channel, report["byChannel"], channels)
+        other.save_screenshot(os.path.join(args.screenshots, "console-dashboard.png"))
+        print(f"ok  dashboard: {total} cases in the charts, {open_count} open; the {month} report says the same ({report['byChannel']})")
+
         step = "by keyboard: the first Tab reaches the skip link, Enter goes to the content"
         desk.get(f"{base}/console/cases/{walk_in}")
         wait(desk, EC.presence_of_element_located((By.ID, "case")), what="the walk-in's page")
@@ -293,6 +431,7 @@ def main():
     finally:
         desk.quit()
         other.quit()
+        worker.quit()
         if server.process and server.process.poll() is None:
             server.stop()
 

@@ -248,6 +248,10 @@ public enum ConfigLoader {
             }
         }
 
+        if let service {
+            issues += communeIssues(service, escalation: escalation, path: servicePath, name: display(directory, "service.yaml"))
+        }
+
         let triageModel =
             withModel ? loadTriageModel(directory: directory, rules: triage, issues: &issues, warnings: &warnings) : nil
         guard issues.isEmpty, let service, let triage else { throw ConfigErrors(issues: issues + warnings) }
@@ -376,7 +380,8 @@ public enum ConfigLoader {
             return issue(names(context.codingPath), "has no value; expected \(describe(type))")
         case DecodingError.dataCorrupted(let context):
             let path = names(context.codingPath)
-            if let last = path.last, let allowed = choices[last] {
+            // A commune worker's `role` has its own rule (commune only), said by its decoder.
+            if let last = path.last, let allowed = choices[last], path.first != "areas" {
                 let found = Self.node(at: path, in: root, valueOfLast: true)?.scalar?.string ?? "?"
                 return issue(path, "'\(found)' is not allowed; expected one of: \(allowed.joined(separator: ", "))")
             }
@@ -419,5 +424,53 @@ public enum ConfigLoader {
             let root = try? Yams.compose(yaml: yaml)
         else { return nil }
         return node(at: keyPath, in: root)?.mark?.line
+    }
+}
+
+extension ConfigLoader {
+    /// Communes and their workers: ids unique, and a worker never shares an id or a token
+    /// variable with an operator (a worker signing in must never become an operator).
+    static func communeIssues(_ service: ServiceConfig, escalation: EscalationConfig, path: String, name: String) -> [ConfigIssue] {
+        var issues: [ConfigIssue] = []
+        let operatorIDs = Set(escalation.operators.map(\.id) + ["dev"])
+        let operatorVariables = Set(escalation.operators.map(\.tokenEnv) + ["HOTLINE_OPERATOR_TOKEN"])
+        var communeIDs: Set<String> = []
+        var workerIDs: Set<String> = []
+        for commune in service.communes {
+            let areaIndex = service.areas.firstIndex(of: commune.area) ?? 0
+            let communeIndex = service.communes.filter { $0.area == commune.area }.firstIndex(of: commune) ?? 0
+            let at = ["areas", "\(areaIndex)", "communes", "\(communeIndex)"]
+            if !communeIDs.insert(commune.id).inserted {
+                issues.append(
+                    ConfigIssue(
+                        file: name, line: line(in: path, path: at + ["id"]), key: at.joined(separator: ".") + ".id",
+                        message: "commune id '\(commune.id)' is listed twice; give each commune its own id"))
+            }
+            if commune.workers.isEmpty {
+                issues.append(
+                    ConfigIssue(
+                        file: name, line: line(in: path, path: at), key: at.joined(separator: "."),
+                        message:
+                            "commune '\(commune.id)' has no worker; a case referred there would reach nobody. Add its child-protection worker"
+                    ))
+            }
+            for (w, worker) in commune.workers.enumerated() {
+                let key = at + ["workers", "\(w)"]
+                if operatorIDs.contains(worker.id) || !workerIDs.insert(worker.id).inserted {
+                    issues.append(
+                        ConfigIssue(
+                            file: name, line: line(in: path, path: key + ["id"]), key: key.joined(separator: ".") + ".id",
+                            message: "'\(worker.id)' is already an operator's or another worker's id; ids sign in, so each is one person's")
+                    )
+                }
+                if operatorVariables.contains(worker.tokenEnv) {
+                    issues.append(
+                        ConfigIssue(
+                            file: name, line: line(in: path, path: key + ["token_env"]), key: key.joined(separator: ".") + ".token_env",
+                            message: "\(worker.tokenEnv) holds an operator's token; give the worker a variable of their own"))
+                }
+            }
+        }
+        return issues
     }
 }

@@ -15,6 +15,8 @@ public struct ServiceConfig: Sendable, Decodable {
     public var flow: String
     /// The province's areas (districts, towns): a location answer naming one is saved as `area`.
     public var areas: [String]
+    /// The communes or wards of the areas, with their child-protection workers (referrals).
+    public var communes: [Commune] = []
     public var abuse: Abuse
     public var retention: RetentionPolicy
 
@@ -111,7 +113,9 @@ public struct ServiceConfig: Sendable, Decodable {
         sessions = try c.decodeIfPresent(Sessions.self, forKey: .sessions) ?? Sessions()
         ussdLimits = try c.decodeIfPresent(USSDLimits.self, forKey: .ussdLimits) ?? .standard
         flow = try c.decode(String.self, forKey: .flow)
-        areas = try c.decodeIfPresent([String].self, forKey: .areas) ?? []
+        let entries = try c.decodeIfPresent([AreaEntry].self, forKey: .areas) ?? []
+        areas = entries.map(\.name)
+        communes = entries.flatMap(\.communes)
         abuse = try c.decodeIfPresent(Abuse.self, forKey: .abuse) ?? Abuse()
         retention = try c.decodeIfPresent(Retention.self, forKey: .retention)?.policy ?? RetentionPolicy()
     }

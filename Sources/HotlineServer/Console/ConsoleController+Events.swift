@@ -27,6 +27,8 @@ extension ConsoleController {
             throw HTTPError(.serviceUnavailable, message: "the service is shutting down")
         }
         let store = self.store
+        // A commune worker hears only of the cases referred to their communes.
+        let communes = session.role == "commune" ? (tokens.communeWorkers[session.operatorID] ?? []) : nil
         let hub = self.hub
         let policy = self.policy
         let now = self.now
@@ -41,18 +43,26 @@ extension ConsoleController {
                     // A reconnecting browser waits 2 s before trying again.
                     try await writer.write(ByteBuffer(string: "retry: 2000\n: live\n\n"))
                     var last = since
+                    var referred: Set<String> = []
+                    func visible(_ change: CaseChange) async throws -> Bool {
+                        guard let communes else { return true }
+                        if !referred.contains(change.reference), change.kind == "referral_sent" || referred.isEmpty {
+                            referred = Set(try await store.referrals(communes: communes, at: now()).map(\.reference))
+                        }
+                        return referred.contains(change.reference)
+                    }
                     let missed = try await store.caseChanges(after: since, limit: Self.replayLimit)
                     if missed.count == Self.replayLimit {
                         last = try await store.lastCaseChangeID()
                         try await writer.write(ByteBuffer(string: "id: \(last)\nevent: reset\ndata: {}\n\n"))
                     } else {
-                        for change in missed { try await writer.write(Self.frame(change)) }
+                        for change in missed where try await visible(change) { try await writer.write(Self.frame(change)) }
                         last = missed.last?.id ?? last
                     }
                     for await message in subscription.messages {
                         switch message {
                         case .change(let change) where change.id > last:
-                            try await writer.write(Self.frame(change))
+                            if try await visible(change) { try await writer.write(Self.frame(change)) }
                             last = change.id
                         case .change: continue
                         case .heartbeat:

@@ -15,6 +15,7 @@ struct ConsoleController: Sendable {
     let hub: ConsoleEventHub
     let signInLimit: SignInLimit
     let contacts: OfflineContacts
+    let referrals: Referrals
     var now: @Sendable () -> Date { actions.now }
 
     func addRoutes(to router: Router<HotlineRequestContext>) {
@@ -34,9 +35,12 @@ struct ConsoleController: Sendable {
         signedIn.get("events", use: events)
         signedIn.get("cases/{reference}", use: casePage)
         signedIn.post("cases/{reference}/{action}", use: caseAction)
+        signedIn.post("cases/{reference}/referral/{step}", use: referralAction)
         signedIn.get("contacts/new", use: contactForm)
         signedIn.post("contacts/new", use: recordContact)
         signedIn.get("audit", use: auditPage)
+        signedIn.get("dashboard", use: dashboard)
+        signedIn.get("dashboard/report", use: dashboardReport)
         signedIn.get("blocklist", use: blocklistPage)
     }
 
@@ -59,6 +63,7 @@ struct ConsoleController: Sendable {
             values["operator"] = session.operatorID
             values["csrf"] = session.csrf
             values["supervisor"] = session.role == "supervisor"
+            values["commune"] = session.role == "commune"
         }
         return values
     }
@@ -131,7 +136,7 @@ struct ConsoleController: Sendable {
         try await store.createConsoleSession(
             ConsoleSession(
                 idHash: ConsoleSecret.hash(value), operatorID: operatorID,
-                role: tokens.supervisors.contains(operatorID) ? "supervisor" : "operator", csrf: ConsoleSecret.random(), createdAt: at,
+                role: tokens.role(of: operatorID), csrf: ConsoleSecret.random(), createdAt: at,
                 lastSeenAt: at, expiresAt: at.addingTimeInterval(policy.absolute)),
             at: at)
         var response = Response(status: .seeOther, headers: [.location: "/console/queue"])
@@ -152,6 +157,7 @@ struct ConsoleController: Sendable {
     // MARK: Queue
 
     @Sendable func queue(_ request: Request, context: HotlineRequestContext) async throws -> Response {
+        if let communes = workerCommunes(context) { return try await communeQueue(request, context: context, communes: communes) }
         let tab = ConsoleQueue.Tab(rawValue: request.uri.queryParameters["tab"].map(String.init) ?? "") ?? .needsAction
         let actor = context.operatorID ?? "unknown"
         let at = now()
@@ -183,6 +189,9 @@ struct ConsoleController: Sendable {
     @Sendable func casePage(_ request: Request, context: HotlineRequestContext) async throws -> Response {
         let reference = try context.parameters.require("reference")
         let done = request.uri.queryParameters["done"].map(String.init)
+        if let communes = workerCommunes(context) {
+            return try await referralPage(request, context: context, reference: reference, communes: communes, notice: done != nil)
+        }
         return try await renderCase(request, context: context, reference: reference, notice: done == nil ? nil : "done")
     }
 
@@ -205,6 +214,7 @@ struct ConsoleController: Sendable {
                 detail, me: actor, now: now(), strings: t, language: language(request), categories: actions.categories.sorted(),
                 showNumber: showNumber)
         ) { _, new in new }
+        values.merge(try await operatorReferralValues(detail, strings: t)) { _, new in new }
         values["live"] = true
         values["since"] = since
         if notice != nil { values["notice"] = t["done"] }
@@ -240,6 +250,10 @@ struct ConsoleController: Sendable {
                 }
                 let note = (form["note"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
                 try await actions.resolve(reference, outcome: note.isEmpty ? code : "\(code): \(note)", code: code, actor: actor)
+            case "refer":
+                try await referrals.refer(
+                    reference, communeID: form["commune"] ?? "", shareTranscript: form["share_transcript"] == "yes",
+                    shareNumber: form["share_number"] == "yes", note: form["note"], actor: actor)
             case "number":
                 try await store.recordAudit(actor: actor, action: "show_number", reference: reference, detail: "console", at: now())
                 return try await renderCase(request, context: context, reference: reference, showNumber: true)
@@ -269,9 +283,9 @@ struct ConsoleController: Sendable {
         var values = frame(request, context: context, title: t["record_contact"] ?? "")
         values["form"] = form
         values["isWalkIn"] = form["channel"] == "walk-in"
-        values["categories"] = actions.categories.sorted().map { ["value": $0, "selected": $0 == form["category"]] }
+        values["categories"] = actions.categories.sorted().map { ["value": $0, "selected": $0 == (form["category"] ?? "")] }
         values["contacts"] = ["none", "sms", "call"].map { ["value": $0, "selected": $0 == (form["contact"] ?? "none")] }
-        values["priorities"] = ["P1", "P2", "P3"].map { ["value": $0, "selected": $0 == form["priority"]] }
+        values["priorities"] = ["P1", "P2", "P3"].map { ["value": $0, "selected": $0 == (form["priority"] ?? "")] }
         if let error { values["error"] = error }
         return pages.render("contact", values, status: status)
     }

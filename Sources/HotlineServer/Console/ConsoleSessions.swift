@@ -142,11 +142,25 @@ struct ConsoleSessionMiddleware: RouterMiddleware {
         if !background, now.timeIntervalSince(session.lastSeenAt) >= policy.touchEvery {
             try await store.touchConsoleSession(idHash: session.idHash, at: now)
         }
+        // A commune worker reaches only the pages made for them; anything else does not exist.
+        if session.role == "commune", !Self.openToCommuneWorkers(request.uri.path) { throw HTTPError(.notFound) }
         var context = context
         context.operatorID = session.operatorID
         context.isSupervisor = session.role == "supervisor"
         context.consoleSession = session
         return try await next(request, context)
+    }
+
+    /// The queue (their referrals), a referred case's shared page and its referral steps, the
+    /// live feed, and signing out. Each handler checks the case was referred to them.
+    static func openToCommuneWorkers(_ path: String) -> Bool {
+        let parts = path.split(separator: "/")
+        switch parts.count {
+        case 2: return ["queue", "events", "sign-out"].contains(parts[1])
+        case 3: return parts[1] == "cases"
+        case 5: return parts[1] == "cases" && parts[3] == "referral"
+        default: return false
+        }
     }
 
     private func signedOut(_ request: Request, background: Bool, why: String) -> Response {

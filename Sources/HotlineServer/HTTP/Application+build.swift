@@ -40,7 +40,7 @@ public func buildRouter(
     let api = router.group("/api/v1").add(middleware: OperatorAuthMiddleware(tokens: tokens))
     let actions = CaseActions(
         store: store, gateways: gateways, categories: config.caseCategories, metrics: metrics, wake: wake, now: now)
-    OperatorController(actions: actions).addRoutes(to: api)
+    OperatorController(actions: actions, calendar: config.escalation.referrals.deadlines.calendar).addRoutes(to: api)
     addConsole(
         to: router, config: config, store: store, actions: actions, tokens: tokens,
         hub: consoleHub ?? ConsoleEventHub(store: store, logger: logger), logger: logger)
@@ -60,7 +60,11 @@ func addConsole(
             pages: pages, hub: hub, signInLimit: SignInLimit(),
             contacts: OfflineContacts(
                 store: store, triage: config.makeEngine().triage, categories: config.caseCategories,
-                referencePrefix: config.service.caseReferencePrefix, wake: actions.wake, now: actions.now)
+                referencePrefix: config.service.caseReferencePrefix, wake: actions.wake, now: actions.now),
+            referrals: Referrals(
+                store: store, communes: config.service.communes, config: config.escalation.referrals,
+                alertsGateway: config.escalation.alerts.gateway, nationalHotline: config.service.hotlines.national, wake: actions.wake,
+                now: actions.now)
         ).addRoutes(to: router)
     } catch {
         logger.error("the operator console is off: its templates could not be read", metadata: ["error": "\(error)"])
@@ -103,6 +107,23 @@ public struct ServiceEnvironment: Sendable {
         // "dev" is for development on one machine: it may see everything, the audit trail too.
         let supervisors = Set(config.operators.filter { $0.role == .supervisor }.map(\.id) + ["dev"])
         return OperatorTokens(tokens, supervisors: supervisors)
+    }
+
+    /// The operators above, and the communes' child-protection workers of `service.yaml`.
+    public func operatorTokens(_ config: HotlineConfig) -> OperatorTokens {
+        let operators = operatorTokens(config.escalation)
+        var tokens: [(operatorID: String, token: String)] = config.escalation.operators.compactMap { op in
+            self[op.tokenEnv].map { (operatorID: op.id, token: $0) }
+        }
+        if let dev = self["HOTLINE_OPERATOR_TOKEN"] { tokens.append((operatorID: "dev", token: dev)) }
+        var communes: [String: Set<String>] = [:]
+        for commune in config.service.communes {
+            for worker in commune.workers {
+                communes[worker.id, default: []].insert(commune.id)
+                if let token = self[worker.tokenEnv] { tokens.append((operatorID: worker.id, token: token)) }
+            }
+        }
+        return OperatorTokens(tokens, supervisors: operators.supervisors, communeWorkers: communes)
     }
 
     /// One sender per SMS gateway, with its secret (nil when unset: sends wait and say why).
@@ -187,7 +208,7 @@ public func buildApplication(
 ) -> some ApplicationProtocol {
     let metrics = HotlineMetrics()
     let dispatcher = buildDispatcher(config: config, store: store, environment: environment, logger: logger, metrics: metrics)
-    let tokens = environment.operatorTokens(config.escalation)
+    let tokens = environment.operatorTokens(config)
     if tokens.isEmpty {
         logger.warning("no operator token is set: the operator API refuses every request (set HOTLINE_OPERATOR_TOKEN for development)")
     }

@@ -10,10 +10,21 @@ public struct OperatorTokens: Sendable {
     private let digests: [(operatorID: String, digest: [UInt8])]
     /// Operators who may read the audit trail.
     public let supervisors: Set<String>
+    /// Commune child-protection workers and the communes they serve: the console only, and
+    /// only the cases referred to those communes; never the operator API.
+    public let communeWorkers: [String: Set<String>]
 
-    public init(_ tokens: [(operatorID: String, token: String)], supervisors: Set<String> = []) {
+    public init(
+        _ tokens: [(operatorID: String, token: String)], supervisors: Set<String> = [], communeWorkers: [String: Set<String>] = [:]
+    ) {
         digests = tokens.filter { !$0.token.isEmpty }.map { ($0.operatorID, Array(SHA256.hash(data: Data($0.token.utf8)))) }
         self.supervisors = supervisors
+        self.communeWorkers = communeWorkers
+    }
+
+    /// The console role of someone signing in.
+    public func role(of id: String) -> String {
+        communeWorkers[id] != nil ? "commune" : supervisors.contains(id) ? "supervisor" : "operator"
     }
 
     public var isEmpty: Bool { digests.isEmpty }
@@ -45,6 +56,10 @@ struct OperatorAuthMiddleware: RouterMiddleware {
         }
         guard let operatorID = tokens.operatorID(for: String(header.dropFirst("Bearer ".count))) else {
             throw HTTPError(.unauthorized, headers: [.wwwAuthenticate: "Bearer error=\"invalid_token\""], message: "unknown token")
+        }
+        // The API lists every case; a commune worker sees only the cases referred to them.
+        guard tokens.communeWorkers[operatorID] == nil else {
+            throw HTTPError(.forbidden, message: "commune workers use the console (/console), which shows the cases referred to them")
         }
         var context = context
         context.operatorID = operatorID

@@ -8,6 +8,8 @@ import Storage
 /// and every action is written to the audit trail with the operator's id.
 struct OperatorController: Sendable {
     let actions: CaseActions
+    /// The province's days and months, for `/stats`.
+    var calendar = WorkingCalendar()
     var store: any Store { actions.store }
     var now: @Sendable () -> Date { actions.now }
 
@@ -23,6 +25,7 @@ struct OperatorController: Sendable {
         group.post("cases/{reference}/reply", use: reply)
         group.post("cases/{reference}/triage", use: correctTriage)
         group.get("audit", use: audit)
+        group.get("stats", use: stats)
         group.get("blocklist", use: listBlocked)
         group.post("blocklist", use: block)
         group.delete("blocklist/{id}", use: unblock)
@@ -205,6 +208,15 @@ struct OperatorController: Sendable {
     }
 
     /// The audit trail, for supervisors only; reading it is itself audited.
+    /// The supervisor's dashboard figures as JSON (counts only, nothing personal).
+    @Sendable func stats(_ request: Request, context: HotlineRequestContext) async throws -> DashboardFigures {
+        guard context.isSupervisor else {
+            throw HTTPError(.forbidden, message: "the figures are for supervisors (role: supervisor in escalation.yaml)")
+        }
+        try await store.recordAudit(actor: actor(context), action: "read_stats", reference: nil, detail: "", at: now())
+        return try await DashboardFigures.compute(store: store, calendar: calendar, now: now())
+    }
+
     @Sendable func audit(_ request: Request, context: HotlineRequestContext) async throws -> AuditList {
         guard context.isSupervisor else {
             throw HTTPError(.forbidden, message: "the audit trail is for supervisors (role: supervisor in escalation.yaml)")

@@ -90,7 +90,7 @@
         pending = null;
         if (!html) { return; }
         var fresh = new DOMParser().parseFromString(html, "text/html");
-        ["queue", "case-live", "timeline"].forEach(function (id) {
+        ["queue", "case-live", "timeline", "referral", "dashboard"].forEach(function (id) {
           var now = document.getElementById(id), next = fresh.getElementById(id);
           if (now && next) { now.replaceWith(next); }
         });
