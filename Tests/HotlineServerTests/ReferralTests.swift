@@ -155,7 +155,7 @@ struct ReferralDeadlineTests {
             .init(name: "supervisors", phones: [try! PhoneNumber(parsing: "+84900000113")]),
         ])
 
-    @Test("an acceptance deadline that passes while the service is down alerts the supervisors' tier after the restart")
+    @Test("acceptance, measures and plan deadlines that pass while the service is down alert the supervisors' tier after a restart")
     func passedDeadlineAlertsAfterRestart() async throws {
         let path = try makeTemporaryDirectory().appendingPathComponent("referrals.sqlite").path
         let sent = Date().addingTimeInterval(-3 * 3600)
@@ -177,6 +177,12 @@ struct ReferralDeadlineTests {
             }
             try await store.recordReferralStep(
                 ReferralStepEntry(reference: "QN-ONTIME", step: .accepted, actor: "cb-hong-gai"), at: sent.addingTimeInterval(600))
+            // Serious risk: protective measures are due 12 h after the referral.
+            try await store.recordReferralStep(
+                ReferralStepEntry(
+                    reference: "QN-ONTIME", step: .assessed, actor: "cb-hong-gai", seriousRisk: true,
+                    deadline: deadlines.onAssessment(seriousRisk: true, referredAt: sent)),
+                at: sent.addingTimeInterval(1200))
             try await store.close()
         }
         // The restart: a new store on the same file, a dispatcher that knows nothing.
@@ -198,8 +204,24 @@ struct ReferralDeadlineTests {
         #expect(try await store.caseChanges(after: 0, limit: 100).contains { $0.kind == "referral_overdue" && $0.reference == "QN-LATE01" })
         let list = try await store.referrals(communes: ["hong-gai"], at: Date())
         #expect(list.first { $0.reference == "QN-LATE01" }?.overdue == true)
-        #expect(list.first { $0.reference == "QN-ONTIME" }?.overdue == false, "its plan is not due for days")
+        #expect(list.first { $0.reference == "QN-ONTIME" }?.overdue == false, "its measures are due in 9 hours")
         try await store.close()
+
+        // Another restart, 10 hours on: the measures are late; 8 days on, the support plan is too.
+        for (hours, step) in [(10.0, ReferralStep.measures), (8 * 24.0, .plan)] {
+            let reopened = try SQLiteStore(path: path)
+            let later = OutboxDispatcher(
+                store: reopened, config: config, webhook: nil, senders: [:], transport: HTTPTransport(), nationalHotline: "111",
+                logger: logger, now: { Date().addingTimeInterval(hours * 3600) })
+            _ = try await later.runOnce()
+            let referral = try #require(await reopened.referral(reference: "QN-ONTIME"))
+            #expect(referral.deadlines.first { $0.step == step }?.alertedAt != nil, "\(step) alerted \(hours) h on")
+            #expect(
+                try await reopened.caseChanges(after: 0, limit: 100).filter { $0.kind == "referral_overdue" && $0.reference == "QN-ONTIME" }
+                    .count
+                    == (step == .measures ? 1 : 2))
+            try await reopened.close()
+        }
     }
 }
 
