@@ -40,7 +40,7 @@ private func novemberCases(_ store: SQLiteStore) async throws -> (all: Int, phys
 
 @Suite("Monthly figures for the province and the supervisor's dashboard")
 struct FiguresTests {
-    @Test("the monthly report counts by category, priority, age band, channel and area; under five is <5; nothing personal")
+    @Test("the monthly report counts by category, priority, age band, channel and area; under five is <5, a lone <5 is not given away by the total; nothing personal")
     func monthlyReportCountsAndSuppresses() async throws {
         let store = try SQLiteStore(path: try makeTemporaryDirectory().appendingPathComponent("report.sqlite").path)
         let november = try await novemberCases(store)
@@ -48,15 +48,16 @@ struct FiguresTests {
         let csv = try #require(await ProvinceReport.render(store: store, config: config, month: "2026-11", format: .csv))
         let rows = Set(csv.split(separator: "\n").map(String.init))
         #expect(rows.contains("cases,all,\(november.all)"), "the October case at 23:30 Hà Nội time is not November's")
-        #expect(rows.contains("category,physical,\(november.physical)"))
         #expect(rows.contains("category,sexual,<5"))
+        #expect(rows.contains("category,physical,*"), "shown as \(november.physical), it would give sexual as the total minus it")
+        #expect(rows.contains("outcome,open,\(november.all)"), "a dimension with nothing small is exact")
         #expect(rows.contains("priority,P2,<5") && rows.contains("area,Hạ Long,<5") && rows.contains("age_band,6-10,<5"))
         #expect(rows.contains("time_to_acknowledge,cases,\(november.all)"))
         #expect(rows.contains("time_to_acknowledge,median_seconds,240"), "acknowledged after 1 to 7 minutes: median 4")
         #expect(rows.contains("time_to_refer,median_seconds,"), "no referral: no time")
         #expect(!csv.contains("QN-") && !csv.contains("Hoa"), "no reference and no words of a report")
         let json = try #require(await ProvinceReport.render(store: store, config: config, month: "2026-11", format: .json))
-        #expect(json.contains("\"sexual\" : \"<5\"") && json.contains("\"cases\" : \(november.all)"))
+        #expect(json.contains("\"sexual\" : \"<5\"") && json.contains("\"physical\" : \"*\"") && json.contains("\"cases\" : \(november.all)"))
         #expect(try await ProvinceReport.render(store: store, config: config, month: "2026-13", format: .csv) == nil)
         try await store.close()
     }

@@ -371,7 +371,8 @@ def main():
             return "<5" if 0 < count < 5 else count
         assert report["cases"] == published(total), (report["cases"], total)
         for channel, count in channels.items():
-            assert report["byChannel"][channel] == published(count), (channel, report["byChannel"], channels)
+            # "*": withheld so that a lone "<5" cannot be worked out from the total.
+            assert report["byChannel"][channel] in (published(count), "*" if count >= 5 else None), (channel, report["byChannel"], channels)
         other.save_screenshot(os.path.join(args.screenshots, "console-dashboard.png"))
         print(f"ok  dashboard: {total} cases in the charts, {open_count} open; the {month} report says the same ({report['byChannel']})")
 

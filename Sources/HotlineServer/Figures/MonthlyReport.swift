@@ -7,12 +7,15 @@ import Storage
 /// to refer, and referral deadlines met. Nothing personal; a count from 1 to 4 is shown as `<5`
 /// so that no cell singles out a child, and a time is given only over 5 cases or more.
 struct MonthlyReport: Sendable, Equatable {
-    /// A count as published: exact from 5 up (and 0), `<5` below.
+    /// A count as published: exact from 5 up (and 0), `<5` below, and `*` for a count withheld
+    /// so that a lone `<5` of its dimension cannot be worked out from the month's total.
     struct Cell: Codable, Sendable, Equatable, CustomStringConvertible {
         var count: Int
+        var withheld = false
         static let threshold = 5
-        var suppressed: Bool { count > 0 && count < Self.threshold }
-        var description: String { suppressed ? "<\(Self.threshold)" : "\(count)" }
+        var small: Bool { count > 0 && count < Self.threshold }
+        var suppressed: Bool { small || withheld }
+        var description: String { small ? "<\(Self.threshold)" : withheld ? "*" : "\(count)" }
 
         func encode(to encoder: any Encoder) throws {
             var container = encoder.singleValueContainer()
@@ -82,7 +85,15 @@ struct MonthlyReport: Sendable, Equatable {
 
     static func make(month: String, cases: [CaseFacts], deadlines: [ReferralDeadlineFacts]) -> MonthlyReport {
         func counted(_ key: (CaseFacts) -> String) -> [String: Cell] {
-            Dictionary(grouping: cases, by: key).mapValues { Cell($0.count) }
+            var cells = Dictionary(grouping: cases, by: key).mapValues { Cell($0.count) }
+            // One hidden cell beside an exact total is no secret: the total minus the others
+            // gives it. Withhold the smallest other cell too.
+            if cells.values.filter(\.suppressed).count == 1,
+                let other = cells.filter({ !$0.value.suppressed }).min(by: { ($0.value.count, $0.key) < ($1.value.count, $1.key) })
+            {
+                cells[other.key]?.withheld = true
+            }
+            return cells
         }
         let acknowledge = cases.compactMap { fact in fact.acknowledgedAt.map { max(0, $0.timeIntervalSince(fact.createdAt)) } }
         let refer = cases.compactMap { fact in fact.referredAt.map { max(0, $0.timeIntervalSince(fact.createdAt)) } }
