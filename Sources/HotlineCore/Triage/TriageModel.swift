@@ -138,7 +138,7 @@ public struct TriageModel: Sendable {
 
     public func features(key: String, signals: [UInt32]) -> [UInt32] {
         var features: [UInt32] = []
-        features.reserveCapacity(3 * key.utf8.count + 16 + signals.count)
+        features.reserveCapacity(TriageFeatures.maxCount(key.utf8.count) + signals.count)
         TriageFeatures.collect(key, into: &features)
         features += signals
         return features
@@ -157,16 +157,16 @@ public struct TriageModel: Sendable {
             }
         }
         let value = features.isEmpty ? 0 : Float(1 / Double(features.count).squareRoot()) * priorityStep
-        let logits = [
+        let logits = (
             bias[0] + value * Float(sums.0), bias[1] + value * Float(sums.1), bias[2] + value * Float(sums.2),
-            bias[3] + value * Float(sums.3),
-        ]
-        return Self.softmax(logits[...])
+            bias[3] + value * Float(sums.3)
+        )
+        return withUnsafeBytes(of: logits) { Self.softmax($0.bindMemory(to: Float.self)) }
     }
 
     /// Probabilities of each of `categories`: computed only when a category is needed.
     public func categoryScores(_ features: [UInt32]) -> [Double] {
-        Self.softmax(categoryLogits(features)[...])
+        categoryLogits(features).withUnsafeBufferPointer { Self.softmax($0) }
     }
 
     /// The category head's logits (the priority head reads `priorityByBucket`).
@@ -177,11 +177,30 @@ public struct TriageModel: Sendable {
         categoryWeights.withUnsafeBufferPointer { w in
             slot.withUnsafeBufferPointer { slot in
                 out.withUnsafeMutableBufferPointer { out in
+                    let sums = UnsafeMutableRawPointer(out.baseAddress!)
                     for f in features {
                         let row = Int(slot[Int(f)])
                         guard row >= 0 else { continue }
-                        let base = row * stride
-                        for k in 0..<stride { out[k] += value * w[base + k] }
+                        let weights = UnsafeRawPointer(w.baseAddress! + row * stride)
+                        // Eight and four categories at a time: each lane is the same multiply
+                        // and add as one at a time (no fused multiply-add), so the sums are too.
+                        var k = 0
+                        while k + 8 <= stride {
+                            let sum = sums.loadUnaligned(fromByteOffset: 4 * k, as: SIMD8<Float>.self)
+                            let weight = weights.loadUnaligned(fromByteOffset: 4 * k, as: SIMD8<Float>.self)
+                            sums.storeBytes(of: sum + value * weight, toByteOffset: 4 * k, as: SIMD8<Float>.self)
+                            k += 8
+                        }
+                        while k + 4 <= stride {
+                            let sum = sums.loadUnaligned(fromByteOffset: 4 * k, as: SIMD4<Float>.self)
+                            let weight = weights.loadUnaligned(fromByteOffset: 4 * k, as: SIMD4<Float>.self)
+                            sums.storeBytes(of: sum + value * weight, toByteOffset: 4 * k, as: SIMD4<Float>.self)
+                            k += 4
+                        }
+                        while k < stride {
+                            out[k] += value * w[row * stride + k]
+                            k += 1
+                        }
                     }
                 }
             }
@@ -226,10 +245,18 @@ public struct TriageModel: Sendable {
         return out
     }
 
-    static func softmax(_ logits: ArraySlice<Float>) -> [Double] {
+    /// Into one array, with the sum taken in order as `reduce` took it.
+    static func softmax(_ logits: UnsafeBufferPointer<Float>) -> [Double] {
         guard let top = logits.max() else { return [] }
-        let e = logits.map { Foundation.exp(Double($0 - top)) }
-        let sum = e.reduce(0, +)
-        return e.map { $0 / sum }
+        return [Double](unsafeUninitializedCapacity: logits.count) { out, initialized in
+            var sum = 0.0
+            for (k, logit) in logits.enumerated() {
+                let e = Foundation.exp(Double(logit - top))
+                out[k] = e
+                sum += e
+            }
+            for k in logits.indices { out[k] /= sum }
+            initialized = logits.count
+        }
     }
 }
