@@ -38,16 +38,8 @@ public struct Triage: Sendable {
     /// normalisation on every lookup, a hash of bytes does not.
     private let lexicon: NumberTable
     private let phrases: [Phrase]
-    /// Per phrase: its words (the same as `phrases[i].words`, read without retaining an array).
-    private let phraseWords: PackedLists
-    /// Per word number: the one-word phrases it is.
-    private let singles: PackedLists
-    /// Per pair of word numbers (first and second word): which list of `pairLists` holds the
-    /// longer phrases starting so.
-    private let pairs: NumberTable
-    private let pairLists: PackedLists
-    /// Per word number: whether a longer phrase starts with it (most words start none).
-    private let startsPair: [Bool]
+    /// The words of `phrases`, by index, found by their first two words.
+    private let phraseIndex: PhraseIndex
     private let isNegation: [Bool]
     /// The two-word negations, by `pair` of their numbers.
     private let negationPairs: NumberTable
@@ -63,12 +55,9 @@ public struct Triage: Sendable {
     private let harmHints: PhraseList
     private let topicFrames: PhraseList
     private let laughter: PhraseList
-    /// Per word number: the phrases of combination groups starting with it (indices into
-    /// `groupSlots` and `groupWords`).
-    private let groupPhrases: PackedLists
-    /// Per group phrase: its group's slot (see `groupOffsets`) and its words.
+    /// The phrases of combination groups, with the slot (see `groupOffsets`) of each one's group.
+    private let groupPhrases: PhraseIndex
     private let groupSlots: [Int]
-    private let groupWords: PackedLists
     private let stopWords: Set<Substring>
     /// Where each combination's groups start in the slots `combinations(in:)` fills; the last
     /// entry is the number of slots.
@@ -210,47 +199,24 @@ public struct Triage: Sendable {
         isPersonal = flags(personal)
         // Longer phrases first, so "dang danh" is reported before "danh" at the same place.
         let all = index.keys.sorted().flatMap { index[$0]! }.sorted { $0.words.count > $1.words.count }
-        var singles = [[Int32]](repeating: [], count: size)
-        var pairs: [UInt64: Int32] = [:]
-        var pairLists: [[Int32]] = []
-        var startsPair = [Bool](repeating: false, count: size)
-        for (i, phrase) in all.enumerated() {
-            let first = Int(phrase.words[0])
-            if phrase.words.count == 1 {
-                singles[first].append(Int32(i))
-            } else {
-                let key = Self.pair(phrase.words[0], phrase.words[1])
-                if let list = pairs[key] {
-                    pairLists[Int(list)].append(Int32(i))
-                } else {
-                    pairs[key] = Int32(pairLists.count)
-                    pairLists.append([Int32(i)])
-                }
-                startsPair[first] = true
-            }
-        }
+        // Their indices ascend from longest to shortest, as `candidates` returns them.
         self.phrases = all
-        phraseWords = PackedLists(all.map(\.words))
-        self.singles = PackedLists(singles)
-        self.pairs = NumberTable(pairs)
-        self.pairLists = PackedLists(pairLists)
-        self.startsPair = startsPair
+        phraseIndex = PhraseIndex(all.map(\.words), vocabulary: size)
         var offsets = [0]
         for combination in rules.combinations { offsets.append(offsets.last! + combination.all.count) }
         groupOffsets = offsets
-        var groupsByFirst = [[Int32]](repeating: [], count: size)
+        // Numbered first word by first word, each in its order in the rules: the order they
+        // were always tried in at one place.
         var groupSlots: [Int] = []
-        var groupWords = PackedLists()
-        for (first, list) in groups {
-            for (combination, group, words) in list {
-                groupsByFirst[Int(first)].append(Int32(groupSlots.count))
+        var groupWords: [[Int32]] = []
+        for first in groups.keys.sorted() {
+            for (combination, group, words) in groups[first]! {
                 groupSlots.append(offsets[combination] + group)
                 groupWords.append(words)
             }
         }
-        groupPhrases = PackedLists(groupsByFirst)
+        groupPhrases = PhraseIndex(groupWords, vocabulary: size)
         self.groupSlots = groupSlots
-        self.groupWords = groupWords
         stopWords = Set((fillers + companions + bridges).compactMap { names[$0] })
         self.lexicon = NumberTable(lexicon)
     }
@@ -311,23 +277,10 @@ public struct Triage: Sendable {
         var negated = false
         var candidates: [Int32] = []
         for start in ids.indices where ids[start] >= 0 {
-            let first = Int(ids[start])
-            candidates.removeAll(keepingCapacity: true)
-            if startsPair[first], start + 1 < ids.count {
-                let list = pairs.number(Self.pair(ids[start], ids[start + 1]))
-                if list >= 0 { candidates += pairLists.items[pairLists[Int(list)]] }
-                // One filler may stand between a phrase's words: "đánh *em* bằng".
-                if start + 2 < ids.count, ids[start + 1] >= 0, isFiller[Int(ids[start + 1])] {
-                    let list = pairs.number(Self.pair(ids[start], ids[start + 2]))
-                    if list >= 0 {
-                        candidates += pairLists.items[pairLists[Int(list)]]
-                        candidates.sort()  // back to longest first
-                    }
-                }
-            }
-            candidates += singles.items[singles[first]]
+            // Longest first. One filler may stand between a phrase's words: "đánh *em* bằng".
+            phraseIndex.candidates(at: start, in: ids, isFiller: isFiller, into: &candidates)
             for index in candidates {
-                guard let end = match(phraseWords.items, phraseWords[Int(index)], in: ids, at: start) else { continue }
+                guard let end = match(phraseIndex.words.items, phraseIndex.words[Int(index)], in: ids, at: start) else { continue }
                 let span = start..<end
                 // A shorter phrase inside one already counted adds nothing.
                 if found.contains(where: { $0.span.contains(span.lowerBound) && $0.span.upperBound >= span.upperBound }) { continue }
@@ -426,12 +379,14 @@ public struct Triage: Sendable {
         // Where each group was first met: one slot per group of every combination (made only
         // once a group is met, as most messages meet none).
         var met: [Range<Int>?] = []
+        var candidates: [Int32] = []
         for start in ids.indices where ids[start] >= 0 {
-            for k in groupPhrases[Int(ids[start])] {
-                let candidate = Int(groupPhrases.items[k])
+            groupPhrases.candidates(at: start, in: ids, isFiller: isFiller, into: &candidates)
+            for candidate in candidates.lazy.map({ Int($0) }) {
                 let slot = groupSlots[candidate]
                 if !met.isEmpty, met[slot] != nil { continue }
-                guard let end = match(groupWords.items, groupWords[candidate], in: ids, at: start), negation(before: start, in: ids) == nil
+                guard let end = match(groupPhrases.words.items, groupPhrases.words[candidate], in: ids, at: start),
+                    negation(before: start, in: ids) == nil
                 else { continue }
                 if met.isEmpty { met = [Range<Int>?](repeating: nil, count: groupOffsets.last!) }
                 met[slot] = start..<end

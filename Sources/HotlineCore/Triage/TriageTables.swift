@@ -70,3 +70,79 @@ struct PackedLists: Sendable {
     @inline(__always)
     subscript(i: Int) -> Range<Int> { bounds[i]..<bounds[i + 1] }
 }
+
+/// Phrases (lists of word numbers) found by their first two words: at each place in a
+/// message only the phrases that can start there are tried, not every phrase starting with
+/// a common word ("em", "bố").
+struct PhraseIndex: Sendable {
+    /// Per phrase: its words.
+    let words: PackedLists
+    /// Per word number: the one-word phrases it is.
+    private let singles: PackedLists
+    /// Per pair of word numbers (`Triage.pair` of the first and second word): which list of
+    /// `pairLists` holds the longer phrases starting so.
+    private let pairs: NumberTable
+    private let pairLists: PackedLists
+    /// Per word number: whether a longer phrase starts with it (most words start none).
+    private let startsPair: [Bool]
+
+    /// `phrases` in the order `candidates` gives them; `vocabulary` word numbers in all.
+    init(_ phrases: [[Int32]], vocabulary: Int) {
+        words = PackedLists(phrases)
+        var singles = [[Int32]](repeating: [], count: vocabulary)
+        var pairs: [UInt64: Int32] = [:]
+        var pairLists: [[Int32]] = []
+        var startsPair = [Bool](repeating: false, count: vocabulary)
+        for (i, phrase) in phrases.enumerated() {
+            guard let first = phrase.first else { continue }
+            if phrase.count == 1 {
+                singles[Int(first)].append(Int32(i))
+            } else {
+                let key = Triage.pair(first, phrase[1])
+                if let list = pairs[key] {
+                    pairLists[Int(list)].append(Int32(i))
+                } else {
+                    pairs[key] = Int32(pairLists.count)
+                    pairLists.append([Int32(i)])
+                }
+                startsPair[Int(first)] = true
+            }
+        }
+        self.singles = PackedLists(singles)
+        self.pairs = NumberTable(pairs)
+        self.pairLists = PackedLists(pairLists)
+        self.startsPair = startsPair
+    }
+
+    /// Every phrase that may start at `start` of `ids` (a known word), in ascending order:
+    /// those whose second word is the next word, or the one after a filler (a phrase may have
+    /// one filler between its words), and the one-word phrases. Others cannot match there.
+    /// A phrase both ways ("đánh em em") is listed twice, as the rules always had it.
+    @inline(__always)
+    func candidates(at start: Int, in ids: [Int32], isFiller: [Bool], into out: inout [Int32]) {
+        out.removeAll(keepingCapacity: true)
+        let first = ids[start]
+        var sources = 0
+        if startsPair[Int(first)], start + 1 < ids.count {
+            let next = ids[start + 1]
+            let list = pairs.number(Triage.pair(first, next))
+            if list >= 0 {
+                out += pairLists.items[pairLists[Int(list)]]
+                sources += 1
+            }
+            if start + 2 < ids.count, next >= 0, isFiller[Int(next)] {
+                let list = pairs.number(Triage.pair(first, ids[start + 2]))
+                if list >= 0 {
+                    out += pairLists.items[pairLists[Int(list)]]
+                    sources += 1
+                }
+            }
+        }
+        let single = singles[Int(first)]
+        if !single.isEmpty {
+            out += singles.items[single]
+            sources += 1
+        }
+        if sources > 1 { out.sort() }
+    }
+}
