@@ -55,6 +55,9 @@ public struct Triage: Sendable {
     private let harmHints: PhraseList
     private let topicFrames: PhraseList
     private let laughter: PhraseList
+    /// Per word number: the `bit` of every list above with a phrase starting with it. A
+    /// message none of whose words starts a list's phrase is not searched for that list.
+    private let listStarts: [UInt8]
     /// The phrases of combination groups, with the slot (see `groupOffsets`) of each one's group.
     private let groupPhrases: PhraseIndex
     private let groupSlots: [Int]
@@ -69,10 +72,13 @@ public struct Triage: Sendable {
         var byFirst = PackedLists()
         var words = PackedLists()
         var isEmpty = true
+        /// This list's bit in `Triage.listStarts`.
+        var bit: UInt8 = 0
 
         init() {}
 
-        init(_ phrases: [[Int32]], words count: Int) {
+        init(_ phrases: [[Int32]], words count: Int, bit: UInt8) {
+            self.bit = bit
             var starting = [[Int32]](repeating: [], count: count)
             for phrase in phrases {
                 guard let first = phrase.first else { continue }
@@ -98,6 +104,11 @@ public struct Triage: Sendable {
         }
 
         func occurs(in ids: [Int32], avoiding covered: [Bool]? = nil) -> Bool { first(in: ids, avoiding: covered) != nil }
+
+        /// Whether a phrase of the list may be in a message whose words start the lists `starts`
+        /// (the `listStarts` of its words together).
+        @inline(__always)
+        func mayOccur(_ starts: UInt8) -> Bool { starts & bit != 0 }
 
         /// Marks every position a phrase of the list covers.
         func mark(in ids: [Int32], into covered: inout [Bool]) {
@@ -178,13 +189,18 @@ public struct Triage: Sendable {
         let personal = rules.personalWords.flatMap { ids($0) }
 
         let size = lexicon.count
-        nowWords = PhraseList(lists[0], words: size)
-        pastWords = PhraseList(lists[1], words: size)
-        cries = PhraseList(lists[2], words: size)
-        bareCries = PhraseList(lists[3], words: size)
-        harmHints = PhraseList(lists[4], words: size)
-        topicFrames = PhraseList(lists[5], words: size)
-        laughter = PhraseList(lists[6], words: size)
+        nowWords = PhraseList(lists[0], words: size, bit: 1 << 0)
+        pastWords = PhraseList(lists[1], words: size, bit: 1 << 1)
+        cries = PhraseList(lists[2], words: size, bit: 1 << 2)
+        bareCries = PhraseList(lists[3], words: size, bit: 1 << 3)
+        harmHints = PhraseList(lists[4], words: size, bit: 1 << 4)
+        topicFrames = PhraseList(lists[5], words: size, bit: 1 << 5)
+        laughter = PhraseList(lists[6], words: size, bit: 1 << 6)
+        var listStarts = [UInt8](repeating: 0, count: size)
+        for (i, list) in lists.enumerated() {
+            for phrase in list { if let first = phrase.first { listStarts[Int(first)] |= 1 << i } }
+        }
+        self.listStarts = listStarts
         func flags(_ members: [Int32]) -> [Bool] {
             var out = [Bool](repeating: false, count: size)
             for m in members { out[Int(m)] = true }
@@ -299,16 +315,18 @@ public struct Triage: Sendable {
         }
         var covered = [Bool](repeating: false, count: ids.count)
         for (_, span) in found { for i in span { covered[i] = true } }
-        let cry = cries.first(in: ids, avoiding: covered)
+        var starts: UInt8 = 0
+        for id in ids where id >= 0 { starts |= listStarts[Int(id)] }
+        let cry = cries.mayOccur(starts) ? cries.first(in: ids, avoiding: covered) : nil
         let cried = cry != nil
-        let isNow = cried || nowWords.occurs(in: ids, avoiding: covered)
-        let isPast = pastWords.occurs(in: ids, avoiding: covered)
+        let isNow = cried || (nowWords.mayOccur(starts) && nowWords.occurs(in: ids, avoiding: covered))
+        let isPast = pastWords.mayOccur(starts) && pastWords.occurs(in: ids, avoiding: covered)
         // About a topic: at most P3, or P2 when a "now" word is in it too ("đang tập kịch").
-        let frame = cried ? nil : topicFrames.first(in: ids)
+        let frame = cried || !topicFrames.mayOccur(starts) ? nil : topicFrames.first(in: ids)
         let frameCap: Priority = isNow ? .p2 : .p3
         // Laughter leaves a P1 for a person to read: P2, never lower; not when a cry or a
         // "now" word says it is happening ("bố đang cầm dao haha" stays P1).
-        let laugh = cried || isNow ? nil : laughter.first(in: ids)
+        let laugh = cried || isNow || !laughter.mayOccur(starts) ? nil : laughter.first(in: ids)
         func laughing(_ level: inout Priority, _ reason: inout String) {
             guard let laugh, level == .p1 else { return }
             level = .p2
@@ -344,7 +362,7 @@ public struct Triage: Sendable {
             laughing(&level, &reason)
             consider(level, found.category, reason)
         }
-        if best.priority < .p1, cried || bareCries.occurs(in: ids), isOnlyCry(ids) {
+        if best.priority < .p1, cried || (bareCries.mayOccur(starts) && bareCries.occurs(in: ids)), isOnlyCry(ids) {
             consider(.p1, "danger_now", "only a cry for help")
         } else if let cry, best.priority < .p2 {
             consider(.p2, "danger_now", "a cry for help ('\(message.text(cry))')")
@@ -354,14 +372,23 @@ public struct Triage: Sendable {
             let described = rule.when.keys.sorted().map { "\($0) = \(answers[$0] ?? answers[String($0.dropLast(6))] ?? "?")" }
             consider(rule.priority, answers["category"], "answer \(described.joined(separator: ", "))")
         }
-        let hint = harmHints.occurs(in: ids)
-        for (flag, name) in [
-            (isNow, "now"), (isPast, "past"), (cried, "cry"), (frame != nil, "frame"), (hint, "hint"), (laugh != nil, "laugh"),
-        ] where flag {
-            signals.append(TriageFeatures.signal(name, ""))
-        }
+        let hint = harmHints.mayOccur(starts) && harmHints.occurs(in: ids)
+        // In this order: the model was trained on them so.
+        let flags = Self.flagSignals
+        if isNow { signals.append(flags.now) }
+        if isPast { signals.append(flags.past) }
+        if cried { signals.append(flags.cry) }
+        if frame != nil { signals.append(flags.frame) }
+        if hint { signals.append(flags.hint) }
+        if laugh != nil { signals.append(flags.laugh) }
         return RulesReading(decision: best, hint: hint, signals: signals, negated: negated, past: isPast, laughing: laugh != nil)
     }
+
+    /// The signals of what the rules saw besides phrases, hashed once.
+    static let flagSignals = (
+        now: TriageFeatures.signal("now", ""), past: TriageFeatures.signal("past", ""), cry: TriageFeatures.signal("cry", ""),
+        frame: TriageFeatures.signal("frame", ""), hint: TriageFeatures.signal("hint", ""), laugh: TriageFeatures.signal("laugh", "")
+    )
 
     /// Every word is part of a cry or may stand with one ("cứu em với", "please help!!!").
     private func isOnlyCry(_ ids: [Int32]) -> Bool {
@@ -414,13 +441,21 @@ public struct Triage: Sendable {
             bytes = Array(key.utf8)
             ids.reserveCapacity(bytes.count / 3 + 1)
             spans.reserveCapacity(bytes.count / 3 + 1)
+            // `wordHash` of each word, taken as its bytes go by.
+            let seed = Triage.wordHash([UInt8]())
+            var h = seed
             var start = 0
-            for i in 0...bytes.count where i == bytes.count || bytes[i] == 0x20 {
+            for i in 0...bytes.count {
+                guard i == bytes.count || bytes[i] == 0x20 else {
+                    h = Triage.wordHash(h, bytes[i])
+                    continue
+                }
                 if i > start {
-                    ids.append(lexicon.number(Triage.wordHash(bytes[start..<i])))
+                    ids.append(lexicon.number(h))
                     spans.append(start..<i)
                 }
                 start = i + 1
+                h = seed
             }
         }
 
@@ -455,9 +490,12 @@ public struct Triage: Sendable {
 
     static func wordHash<C: Collection<UInt8>>(_ bytes: C) -> UInt64 {
         var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for b in bytes { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01B3 }
+        for b in bytes { h = wordHash(h, b) }
         return h
     }
+
+    /// One byte more of `wordHash` (FNV-1a 64).
+    @inline(__always) static func wordHash(_ h: UInt64, _ byte: UInt8) -> UInt64 { (h ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
 
     /// Lets the model raise the rules' level: to P1 when it is sure enough, to P2 "needs
     /// review" when the message reads like urgent ones (a lower bar with a harm hint).
