@@ -211,38 +211,34 @@ public struct TriageModel: Sendable {
     /// The words of `key` that pull hardest towards `level`'s side (P1, or P2 and P1), strongest
     /// first: what an operator reads as the model's reason.
     public func strongestWords(in key: String, towards level: Priority, limit: Int = 3, skipping stop: Set<Substring> = []) -> [String] {
-        let columns = level == .p1 ? [3] : [2, 3]
         let p = Self.priorities.count
-        var scored: [(word: Range<String.Index>, bucket: UInt32, weight: Float)] = []
-        let utf8 = key.utf8
-        var start = utf8.startIndex
-        var i = start
-        while true {
-            let atEnd = i == utf8.endIndex
-            if atEnd || utf8[i] == 0x20 {
+        // Read on the key's bytes, by offset: String indices cost a call per byte.
+        var key = key
+        return key.withUTF8 { bytes in
+            var scored: [(word: Range<Int>, bucket: UInt32, weight: Float)] = []
+            var start = 0
+            for i in 0...bytes.count where i == bytes.count || bytes[i] == 0x20 {
+                defer { start = i + 1 }
                 // Short words and the glue of sentences weigh, but tell an operator nothing.
-                if utf8.distance(from: start, to: i) >= 3 {
-                    let bucket = TriageFeatures.wordBucket(key[start..<i])
-                    let row = Int(slot[Int(bucket)])
-                    if row >= 0, !scored.contains(where: { $0.bucket == bucket }) {
-                        let base = row * p
-                        // Towards the urgent side, against the routine side.
-                        let toward = columns.map { priorityWeights[base + $0] }.max()!
-                        let pull = toward - max(priorityWeights[base], priorityWeights[base + 1])
-                        if pull > 0 { scored.append((start..<i, bucket, pull)) }
-                    }
-                }
-                if atEnd { break }
-                start = utf8.index(after: i)
+                guard i - start >= 3 else { continue }
+                let bucket = TriageFeatures.bucket(TriageFeatures.hash(bytes, start..<i, seed: TriageFeatures.wordSeed))
+                let row = Int(slot[Int(bucket)])
+                guard row >= 0, !scored.contains(where: { $0.bucket == bucket }) else { continue }
+                let base = row * p
+                // Towards the urgent side (P1, or the larger of P2 and P1 as `max()` picks it),
+                // against the routine side.
+                var toward = priorityWeights[base + (level == .p1 ? 3 : 2)]
+                if level != .p1, toward < priorityWeights[base + 3] { toward = priorityWeights[base + 3] }
+                let pull = toward - max(priorityWeights[base], priorityWeights[base + 1])
+                if pull > 0 { scored.append((start..<i, bucket, pull)) }
             }
-            i = utf8.index(after: i)
+            var out: [String] = []
+            for candidate in scored.sorted(by: { $0.weight > $1.weight }) where out.count < limit {
+                let word = String(decoding: UnsafeBufferPointer(rebasing: bytes[candidate.word]), as: UTF8.self)
+                if !stop.contains(Substring(word)), vocabulary.contains(word) { out.append(word) }
+            }
+            return out
         }
-        var out: [String] = []
-        for candidate in scored.sorted(by: { $0.weight > $1.weight }) where out.count < limit {
-            let word = key[candidate.word]
-            if !stop.contains(word), vocabulary.contains(String(word)) { out.append(String(word)) }
-        }
-        return out
     }
 
     /// Into one array, with the sum taken in order as `reduce` took it.
