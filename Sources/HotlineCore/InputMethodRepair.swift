@@ -63,6 +63,7 @@ enum InputMethodRepair {
     }
 
     static func telex(_ word: UnsafeBufferPointer<Unicode.Scalar>) -> VietnameseSyllable? {
+        guard mayUseTelexKey(word) else { return nil }
         let initial = initialString(of: word)
         var start = initial.unicodeScalars.count
         var initialOut = initial
@@ -114,6 +115,25 @@ enum InputMethodRepair {
         let syllable = VietnameseSyllable(initial: initialOut, nucleus: nucleus, final: final, tone: tone)
         guard usedKey, syllable.isWellFormed else { return nil }
         return syllable
+    }
+
+    /// False when `telex` cannot find a key used in `word`: it holds no tone key and no w,
+    /// doubles no a, e or o, and does not start with dd (a key between doubled vowels is a
+    /// key too). Most English words are turned away here, before the strings of a syllable
+    /// are built.
+    @inline(__always)
+    static func mayUseTelexKey(_ word: UnsafeBufferPointer<Unicode.Scalar>) -> Bool {
+        var previous: UInt32 = 0
+        for scalar in word {
+            switch scalar {
+            case "s", "f", "r", "x", "j", "z", "w": return true
+            case "a", "e", "o": if scalar.value == previous { return true }
+            case "d": if previous == 0x64, word.count >= 2, word[0] == "d", word[1] == "d" { return true }
+            default: break
+            }
+            previous = scalar.value
+        }
+        return false
     }
 
     static func vni(_ word: UnsafeBufferPointer<Unicode.Scalar>) -> VietnameseSyllable? {

@@ -16,6 +16,8 @@ public struct InputNormalizer: Sendable {
     private let foldedBounds: [Int]
     private let words: WordTable
     private let swaps: [(from: [Unicode.Scalar], to: [Unicode.Scalar])]
+    /// The same swaps as bytes, when all are ASCII.
+    private let asciiSwaps: ASCIISwaps?
 
     public init(rules: TextRules = .standard) {
         self.rules = rules
@@ -36,6 +38,7 @@ public struct InputNormalizer: Sendable {
         foldedBounds = bounds
         words = WordTable(expansions: expansions, keep: rules.keep.compactMap { WordKey($0.lowercased().nfc) })
         swaps = rules.swaps.map { (Array($0.from.lowercased().unicodeScalars), Array($0.to.lowercased().unicodeScalars)) }
+        asciiSwaps = ASCIISwaps(swaps)
     }
 
     /// The text with every word repaired, lower case, marks kept, single spaces.
@@ -110,7 +113,9 @@ public struct InputNormalizer: Sendable {
         }
         if let syllable = repaired { return sink.emit(.syllable(syllable)) }
         if word.count >= 8, GluedWords.mayBeGlued(word), emitGlued(word, ascii: true, into: &sink) { return }
-        if let swapped = applySwaps(word.map { Unicode.Scalar($0) }) {
+        // The word is ASCII here: the swaps run on its bytes when they are ASCII too.
+        let swapped = if let asciiSwaps { asciiSwaps.apply(word) } else { applySwaps(word.map { Unicode.Scalar($0) }) }
+        if let swapped {
             switch swapped {
             case .bytes(let bytes): return bytes.withUnsafeBufferPointer { sink.emit(.typed($0)) }
             case .syllable(let syllable): return sink.emit(.syllable(syllable))

@@ -36,16 +36,13 @@ public struct Triage: Sendable {
     /// comparison after that is between numbers (triage runs on every SMS).
     /// Keyed by a 64-bit hash of the word's bytes: hashing a `Substring` means Unicode
     /// normalisation on every lookup, a hash of bytes does not.
-    private let lexicon: [UInt64: Int32]
+    private let lexicon: NumberTable
     private let phrases: [Phrase]
-    /// Per word number: the one-word phrases it is.
-    private let singles: [[Int32]]
-    /// Per pair of word numbers (first and second word): the longer phrases starting so.
-    private let pairs: [Int64: [Int32]]
-    /// Per word number: whether a longer phrase starts with it (most words start none).
-    private let startsPair: [Bool]
+    /// The words of `phrases`, by index, found by their first two words.
+    private let phraseIndex: PhraseIndex
     private let isNegation: [Bool]
-    private let negationPairs: Set<Int64>
+    /// The two-word negations, by `pair` of their numbers.
+    private let negationPairs: NumberTable
     private let isBridge: [Bool]
     private let isCondition: [Bool]
     private let isFiller: [Bool]
@@ -58,8 +55,12 @@ public struct Triage: Sendable {
     private let harmHints: PhraseList
     private let topicFrames: PhraseList
     private let laughter: PhraseList
-    /// Per word number: the phrases of combination groups starting with it.
-    private let groupPhrases: [[(combination: Int, group: Int, words: [Int32])]]
+    /// Per word number: the `bit` of every list above with a phrase starting with it. A
+    /// message none of whose words starts a list's phrase is not searched for that list.
+    private let listStarts: [UInt8]
+    /// The phrases of combination groups, with the slot (see `groupOffsets`) of each one's group.
+    private let groupPhrases: PhraseIndex
+    private let groupSlots: [Int]
     private let stopWords: Set<Substring>
     /// Where each combination's groups start in the slots `combinations(in:)` fills; the last
     /// entry is the number of slots.
@@ -67,24 +68,36 @@ public struct Triage: Sendable {
 
     /// A list of phrases found by their first word's number.
     struct PhraseList: Sendable {
-        var byFirst: [[[Int32]]] = []
+        /// Per word number: the phrases (indices into `words`) starting with it, in list order.
+        var byFirst = PackedLists()
+        var words = PackedLists()
         var isEmpty = true
+        /// This list's bit in `Triage.listStarts`.
+        var bit: UInt8 = 0
 
         init() {}
 
-        init(_ phrases: [[Int32]], words: Int) {
-            byFirst = [[[Int32]]](repeating: [], count: words)
-            for phrase in phrases { if let first = phrase.first { byFirst[Int(first)].append(phrase) } }
+        init(_ phrases: [[Int32]], words count: Int, bit: UInt8) {
+            self.bit = bit
+            var starting = [[Int32]](repeating: [], count: count)
+            for phrase in phrases {
+                guard let first = phrase.first else { continue }
+                starting[Int(first)].append(Int32(words.count))
+                words.append(phrase)
+            }
+            byFirst = PackedLists(starting)
             isEmpty = phrases.isEmpty
         }
 
-        /// The first phrase met at positions `covered` leaves free, and where it starts.
-        func first(in ids: [Int32], avoiding covered: [Bool]? = nil) -> (start: Int, words: [Int32])? {
+        /// The words of the first phrase met at positions `covered` leaves free.
+        func first(in ids: [Int32], avoiding covered: [Bool]? = nil) -> Range<Int>? {
             guard !isEmpty else { return nil }
             for start in ids.indices where ids[start] >= 0 {
-                for phrase in byFirst[Int(ids[start])] where Triage.matches(phrase, in: ids, at: start) {
+                for k in byFirst[Int(ids[start])] {
+                    let phrase = words[Int(byFirst.items[k])]
+                    guard Triage.matches(words.items, phrase, in: ids, at: start) else { continue }
                     if let covered, (start..<(start + phrase.count)).contains(where: { covered[$0] }) { continue }
-                    return (start, phrase)
+                    return start..<(start + phrase.count)
                 }
             }
             return nil
@@ -92,11 +105,18 @@ public struct Triage: Sendable {
 
         func occurs(in ids: [Int32], avoiding covered: [Bool]? = nil) -> Bool { first(in: ids, avoiding: covered) != nil }
 
+        /// Whether a phrase of the list may be in a message whose words start the lists `starts`
+        /// (the `listStarts` of its words together).
+        @inline(__always)
+        func mayOccur(_ starts: UInt8) -> Bool { starts & bit != 0 }
+
         /// Marks every position a phrase of the list covers.
         func mark(in ids: [Int32], into covered: inout [Bool]) {
             guard !isEmpty else { return }
             for start in ids.indices where ids[start] >= 0 {
-                for phrase in byFirst[Int(ids[start])] where Triage.matches(phrase, in: ids, at: start) {
+                for k in byFirst[Int(ids[start])] {
+                    let phrase = words[Int(byFirst.items[k])]
+                    guard Triage.matches(words.items, phrase, in: ids, at: start) else { continue }
                     for i in start..<(start + phrase.count) { covered[i] = true }
                 }
             }
@@ -155,12 +175,12 @@ public struct Triage: Sendable {
         }
         let lists = [rules.nowWords, rules.pastWords, rules.cries, rules.bareCries, rules.harmHints, rules.topicFrames, rules.laughter].map(
             list)
-        var negationPairs: Set<Int64> = []
+        var negationPairs: [UInt64: Int32] = [:]
         var singleNegations: [Int32] = []
         for negation in rules.negations {
             let words = ids(negation)
             if words.count == 1 { singleNegations.append(words[0]) }
-            if words.count == 2 { negationPairs.insert(Int64(words[0]) << 32 | Int64(words[1])) }
+            if words.count == 2 { negationPairs[Self.pair(words[0], words[1])] = 0 }
         }
         let bridges = rules.negationBridges.flatMap { ids($0) }
         let conditions = rules.negationConditions.flatMap { ids($0) }
@@ -169,20 +189,25 @@ public struct Triage: Sendable {
         let personal = rules.personalWords.flatMap { ids($0) }
 
         let size = lexicon.count
-        nowWords = PhraseList(lists[0], words: size)
-        pastWords = PhraseList(lists[1], words: size)
-        cries = PhraseList(lists[2], words: size)
-        bareCries = PhraseList(lists[3], words: size)
-        harmHints = PhraseList(lists[4], words: size)
-        topicFrames = PhraseList(lists[5], words: size)
-        laughter = PhraseList(lists[6], words: size)
+        nowWords = PhraseList(lists[0], words: size, bit: 1 << 0)
+        pastWords = PhraseList(lists[1], words: size, bit: 1 << 1)
+        cries = PhraseList(lists[2], words: size, bit: 1 << 2)
+        bareCries = PhraseList(lists[3], words: size, bit: 1 << 3)
+        harmHints = PhraseList(lists[4], words: size, bit: 1 << 4)
+        topicFrames = PhraseList(lists[5], words: size, bit: 1 << 5)
+        laughter = PhraseList(lists[6], words: size, bit: 1 << 6)
+        var listStarts = [UInt8](repeating: 0, count: size)
+        for (i, list) in lists.enumerated() {
+            for phrase in list { if let first = phrase.first { listStarts[Int(first)] |= 1 << i } }
+        }
+        self.listStarts = listStarts
         func flags(_ members: [Int32]) -> [Bool] {
             var out = [Bool](repeating: false, count: size)
             for m in members { out[Int(m)] = true }
             return out
         }
         isNegation = flags(singleNegations)
-        self.negationPairs = negationPairs
+        self.negationPairs = NumberTable(negationPairs)
         isBridge = flags(bridges)
         isCondition = flags(conditions)
         isFiller = flags(fillers)
@@ -190,30 +215,26 @@ public struct Triage: Sendable {
         isPersonal = flags(personal)
         // Longer phrases first, so "dang danh" is reported before "danh" at the same place.
         let all = index.keys.sorted().flatMap { index[$0]! }.sorted { $0.words.count > $1.words.count }
-        var singles = [[Int32]](repeating: [], count: size)
-        var pairs: [Int64: [Int32]] = [:]
-        var startsPair = [Bool](repeating: false, count: size)
-        for (i, phrase) in all.enumerated() {
-            let first = Int(phrase.words[0])
-            if phrase.words.count == 1 {
-                singles[first].append(Int32(i))
-            } else {
-                pairs[Self.pair(phrase.words[0], phrase.words[1]), default: []].append(Int32(i))
-                startsPair[first] = true
-            }
-        }
+        // Their indices ascend from longest to shortest, as `candidates` returns them.
         self.phrases = all
-        self.singles = singles
-        self.pairs = pairs
-        self.startsPair = startsPair
-        var groupsByFirst = [[(combination: Int, group: Int, words: [Int32])]](repeating: [], count: size)
-        for (first, list) in groups { groupsByFirst[Int(first)] = list }
-        groupPhrases = groupsByFirst
+        phraseIndex = PhraseIndex(all.map(\.words), vocabulary: size)
         var offsets = [0]
         for combination in rules.combinations { offsets.append(offsets.last! + combination.all.count) }
         groupOffsets = offsets
+        // Numbered first word by first word, each in its order in the rules: the order they
+        // were always tried in at one place.
+        var groupSlots: [Int] = []
+        var groupWords: [[Int32]] = []
+        for first in groups.keys.sorted() {
+            for (combination, group, words) in groups[first]! {
+                groupSlots.append(offsets[combination] + group)
+                groupWords.append(words)
+            }
+        }
+        groupPhrases = PhraseIndex(groupWords, vocabulary: size)
+        self.groupSlots = groupSlots
         stopWords = Set((fillers + companions + bridges).compactMap { names[$0] })
-        self.lexicon = lexicon
+        self.lexicon = NumberTable(lexicon)
     }
 
     /// Judges free text, with the answers given so far (`category`, `danger_now`, `age`...).
@@ -267,58 +288,52 @@ public struct Triage: Sendable {
 
         // Phrases first; "now" and "past" words only count outside them, so the "dang" of
         // "doa dang anh" (dọa đăng ảnh) does not read as "đang" (now).
-        var found: [(phrase: Phrase, span: Range<Int>)] = []
+        // Phrases by their index in `phrases`.
+        var found: [(phrase: Int, span: Range<Int>)] = []
         var negated = false
         var candidates: [Int32] = []
         for start in ids.indices where ids[start] >= 0 {
-            let first = Int(ids[start])
-            candidates.removeAll(keepingCapacity: true)
-            if startsPair[first], start + 1 < ids.count {
-                if let list = pairs[Self.pair(ids[start], ids[start + 1])] { candidates += list }
-                // One filler may stand between a phrase's words: "đánh *em* bằng".
-                if start + 2 < ids.count, ids[start + 1] >= 0, isFiller[Int(ids[start + 1])],
-                    let list = pairs[Self.pair(ids[start], ids[start + 2])]
-                {
-                    candidates += list
-                    candidates.sort()  // back to longest first
-                }
-            }
-            candidates += singles[first]
+            // Longest first. One filler may stand between a phrase's words: "đánh *em* bằng".
+            phraseIndex.candidates(at: start, in: ids, isFiller: isFiller, into: &candidates)
             for index in candidates {
-                let phrase = phrases[Int(index)]
-                guard let end = match(phrase.words, in: ids, at: start) else { continue }
+                guard let end = match(phraseIndex.words.items, phraseIndex.words[Int(index)], in: ids, at: start) else { continue }
                 let span = start..<end
                 // A shorter phrase inside one already counted adds nothing.
                 if found.contains(where: { $0.span.contains(span.lowerBound) && $0.span.upperBound >= span.upperBound }) { continue }
-                if phrase.category != nil, let negation = negation(before: start, in: ids) {
-                    best.reasons.append("set aside: '\(message.text(negation)) … \(phrase.text)' is negated")
+                if phrases[Int(index)].category != nil, let negation = negation(before: start, in: ids) {
+                    best.reasons.append("set aside: '\(message.text(negation)) … \(phrases[Int(index)].text)' is negated")
                     negated = true
                     continue
                 }
-                found.append((phrase, span))
+                found.append((Int(index), span))
             }
         }
         // A figure of speech holds its words: "đánh vần" is not the "đánh" of "mẹ đang đánh".
-        let figures = found.filter { $0.phrase.category == nil }.map(\.span)
-        if !figures.isEmpty { found.removeAll { match in match.phrase.category != nil && figures.contains { $0.overlaps(match.span) } } }
+        let figures = found.filter { phrases[$0.phrase].category == nil }.map(\.span)
+        if !figures.isEmpty {
+            found.removeAll { match in phrases[match.phrase].category != nil && figures.contains { $0.overlaps(match.span) } }
+        }
         var covered = [Bool](repeating: false, count: ids.count)
         for (_, span) in found { for i in span { covered[i] = true } }
-        let cry = cries.first(in: ids, avoiding: covered)
+        var starts: UInt8 = 0
+        for id in ids where id >= 0 { starts |= listStarts[Int(id)] }
+        let cry = cries.mayOccur(starts) ? cries.first(in: ids, avoiding: covered) : nil
         let cried = cry != nil
-        let isNow = cried || nowWords.occurs(in: ids, avoiding: covered)
-        let isPast = pastWords.occurs(in: ids, avoiding: covered)
+        let isNow = cried || (nowWords.mayOccur(starts) && nowWords.occurs(in: ids, avoiding: covered))
+        let isPast = pastWords.mayOccur(starts) && pastWords.occurs(in: ids, avoiding: covered)
         // About a topic: at most P3, or P2 when a "now" word is in it too ("đang tập kịch").
-        let frame = cried ? nil : topicFrames.first(in: ids)
+        let frame = cried || !topicFrames.mayOccur(starts) ? nil : topicFrames.first(in: ids)
         let frameCap: Priority = isNow ? .p2 : .p3
         // Laughter leaves a P1 for a person to read: P2, never lower; not when a cry or a
         // "now" word says it is happening ("bố đang cầm dao haha" stays P1).
-        let laugh = cried || isNow ? nil : laughter.first(in: ids)
+        let laugh = cried || isNow || !laughter.mayOccur(starts) ? nil : laughter.first(in: ids)
         func laughing(_ level: inout Priority, _ reason: inout String) {
             guard let laugh, level == .p1 else { return }
             level = .p2
-            reason += ", written laughing ('\(message.text(laugh.start..<(laugh.start + laugh.words.count)))'): \(Self.needsReview)"
+            reason += ", written laughing ('\(message.text(laugh))'): \(Self.needsReview)"
         }
-        for (phrase, span) in found {
+        for (index, span) in found {
+            let phrase = phrases[index]
             guard let category = phrase.category else {
                 best.reasons.append("set aside: '\(phrase.text)' is a figure of speech")
                 continue
@@ -337,7 +352,7 @@ public struct Triage: Sendable {
             let cap = personal ? max(frameCap, .p2) : frameCap
             if let frame, level > cap {
                 level = cap
-                reason += ", in a question or story about it ('\(message.text(frame.start..<(frame.start + frame.words.count)))')"
+                reason += ", in a question or story about it ('\(message.text(frame))')"
             }
             laughing(&level, &reason)
             consider(level, category, reason)
@@ -347,23 +362,33 @@ public struct Triage: Sendable {
             laughing(&level, &reason)
             consider(level, found.category, reason)
         }
-        if best.priority < .p1, cried || bareCries.occurs(in: ids), isOnlyCry(ids) {
+        if best.priority < .p1, cried || (bareCries.mayOccur(starts) && bareCries.occurs(in: ids)), isOnlyCry(ids) {
             consider(.p1, "danger_now", "only a cry for help")
         } else if let cry, best.priority < .p2 {
-            consider(.p2, "danger_now", "a cry for help ('\(message.text(cry.start..<(cry.start + cry.words.count)))')")
+            consider(.p2, "danger_now", "a cry for help ('\(message.text(cry))')")
         }
-        for rule in rules.answers where Self.holds(rule, answers) {
+        // Every answer rule asks for an answer: none given, none holds.
+        for rule in rules.answers where !answers.isEmpty && Self.holds(rule, answers) {
             let described = rule.when.keys.sorted().map { "\($0) = \(answers[$0] ?? answers[String($0.dropLast(6))] ?? "?")" }
             consider(rule.priority, answers["category"], "answer \(described.joined(separator: ", "))")
         }
-        let hint = harmHints.occurs(in: ids)
-        for (flag, name) in [
-            (isNow, "now"), (isPast, "past"), (cried, "cry"), (frame != nil, "frame"), (hint, "hint"), (laugh != nil, "laugh"),
-        ] where flag {
-            signals.append(TriageFeatures.signal(name, ""))
-        }
+        let hint = harmHints.mayOccur(starts) && harmHints.occurs(in: ids)
+        // In this order: the model was trained on them so.
+        let flags = Self.flagSignals
+        if isNow { signals.append(flags.now) }
+        if isPast { signals.append(flags.past) }
+        if cried { signals.append(flags.cry) }
+        if frame != nil { signals.append(flags.frame) }
+        if hint { signals.append(flags.hint) }
+        if laugh != nil { signals.append(flags.laugh) }
         return RulesReading(decision: best, hint: hint, signals: signals, negated: negated, past: isPast, laughing: laugh != nil)
     }
+
+    /// The signals of what the rules saw besides phrases, hashed once.
+    static let flagSignals = (
+        now: TriageFeatures.signal("now", ""), past: TriageFeatures.signal("past", ""), cry: TriageFeatures.signal("cry", ""),
+        frame: TriageFeatures.signal("frame", ""), hint: TriageFeatures.signal("hint", ""), laugh: TriageFeatures.signal("laugh", "")
+    )
 
     /// Every word is part of a cry or may stand with one ("cứu em với", "please help!!!").
     private func isOnlyCry(_ ids: [Int32]) -> Bool {
@@ -378,13 +403,18 @@ public struct Triage: Sendable {
     func combinations(in message: MessageWords) -> [(level: Priority, category: String, text: String)] {
         guard !rules.combinations.isEmpty else { return [] }
         let ids = message.ids
-        // Where each group was first met: one slot per group of every combination.
+        // Where each group was first met: one slot per group of every combination (made only
+        // once a group is met, as most messages meet none).
         var met: [Range<Int>?] = []
+        var candidates: [Int32] = []
         for start in ids.indices where ids[start] >= 0 {
-            for candidate in groupPhrases[Int(ids[start])] {
-                let slot = groupOffsets[candidate.combination] + candidate.group
+            groupPhrases.candidates(at: start, in: ids, isFiller: isFiller, into: &candidates)
+            for candidate in candidates.lazy.map({ Int($0) }) {
+                let slot = groupSlots[candidate]
                 if !met.isEmpty, met[slot] != nil { continue }
-                guard let end = match(candidate.words, in: ids, at: start), negation(before: start, in: ids) == nil else { continue }
+                guard let end = match(groupPhrases.words.items, groupPhrases.words[candidate], in: ids, at: start),
+                    negation(before: start, in: ids) == nil
+                else { continue }
                 if met.isEmpty { met = [Range<Int>?](repeating: nil, count: groupOffsets.last!) }
                 met[slot] = start..<end
             }
@@ -392,9 +422,9 @@ public struct Triage: Sendable {
         guard !met.isEmpty else { return [] }
         var out: [(level: Priority, category: String, text: String)] = []
         for (c, combination) in rules.combinations.enumerated() {
-            let groups = (0..<combination.all.count).map { met[groupOffsets[c] + $0] }
-            guard groups.allSatisfy({ $0 != nil }) else { continue }
-            let shown = groups.map { "'\(message.text($0!))'" }.joined(separator: " with ")
+            let groups = groupOffsets[c]..<groupOffsets[c + 1]
+            guard !groups.contains(where: { met[$0] == nil }) else { continue }
+            let shown = groups.map { "'\(message.text(met[$0]!))'" }.joined(separator: " with ")
             out.append((combination.priority, combination.category, "\(shown) (\(combination.category))"))
         }
         return out
@@ -407,17 +437,25 @@ public struct Triage: Sendable {
         var ids: [Int32] = []
         var spans: [Range<Int>] = []
 
-        init(_ key: String, lexicon: [UInt64: Int32]) {
+        init(_ key: String, lexicon: NumberTable) {
             bytes = Array(key.utf8)
             ids.reserveCapacity(bytes.count / 3 + 1)
             spans.reserveCapacity(bytes.count / 3 + 1)
+            // `wordHash` of each word, taken as its bytes go by.
+            let seed = Triage.wordHash([UInt8]())
+            var h = seed
             var start = 0
-            for i in 0...bytes.count where i == bytes.count || bytes[i] == 0x20 {
+            for i in 0...bytes.count {
+                guard i == bytes.count || bytes[i] == 0x20 else {
+                    h = Triage.wordHash(h, bytes[i])
+                    continue
+                }
                 if i > start {
-                    ids.append(lexicon[Triage.wordHash(bytes[start..<i])] ?? -1)
+                    ids.append(lexicon.number(h))
                     spans.append(start..<i)
                 }
                 start = i + 1
+                h = seed
             }
         }
 
@@ -446,13 +484,18 @@ public struct Triage: Sendable {
         return false
     }
 
-    @inline(__always) static func pair(_ a: Int32, _ b: Int32) -> Int64 { Int64(a) << 32 | Int64(UInt32(bitPattern: b)) }
+    @inline(__always) static func pair(_ a: Int32, _ b: Int32) -> UInt64 {
+        UInt64(UInt32(bitPattern: a)) << 32 | UInt64(UInt32(bitPattern: b))
+    }
 
     static func wordHash<C: Collection<UInt8>>(_ bytes: C) -> UInt64 {
         var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for b in bytes { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01B3 }
+        for b in bytes { h = wordHash(h, b) }
         return h
     }
+
+    /// One byte more of `wordHash` (FNV-1a 64).
+    @inline(__always) static func wordHash(_ h: UInt64, _ byte: UInt8) -> UInt64 { (h ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
 
     /// Lets the model raise the rules' level: to P1 when it is sure enough, to P2 "needs
     /// review" when the message reads like urgent ones (a lower bar with a harm hint).
@@ -523,10 +566,12 @@ public struct Triage: Sendable {
         return best?.0
     }
 
-    /// Where `phrase` ends if it starts at `start`, allowing one filler word between its words.
-    func match(_ phrase: [Int32], in ids: [Int32], at start: Int) -> Int? {
+    /// Where the phrase at `phrase` of `store` ends if it starts at `start`, allowing one
+    /// filler word between its words.
+    func match(_ store: [Int32], _ phrase: Range<Int>, in ids: [Int32], at start: Int) -> Int? {
         var i = start
-        for (offset, word) in phrase.enumerated() {
+        for (offset, k) in phrase.enumerated() {
+            let word = store[k]
             if i < ids.count, ids[i] == word {
                 i += 1
                 continue
@@ -535,6 +580,14 @@ public struct Triage: Sendable {
             i += 2
         }
         return i
+    }
+
+    /// Whether the words at `phrase` of `store` stand in `ids` from `start`, word for word.
+    @inline(__always)
+    static func matches(_ store: [Int32], _ phrase: Range<Int>, in ids: [Int32], at start: Int) -> Bool {
+        guard start + phrase.count <= ids.count else { return false }
+        for (offset, k) in phrase.enumerated() where ids[start + offset] != store[k] { return false }
+        return true
     }
 
     static func matches<T: Equatable>(_ phrase: [T], in words: [T], at start: Int) -> Bool {
@@ -556,7 +609,7 @@ public struct Triage: Sendable {
         while i >= 0, ids[i] >= 0 {
             let word = Int(ids[i])
             if isNegation[word] { return isConditional(before: i, in: ids) ? nil : i..<(i + 1) }
-            if i >= 1, ids[i - 1] >= 0, negationPairs.contains(Int64(ids[i - 1]) << 32 | Int64(ids[i])) {
+            if i >= 1, ids[i - 1] >= 0, negationPairs.number(Self.pair(ids[i - 1], ids[i])) >= 0 {
                 return isConditional(before: i - 1, in: ids) ? nil : (i - 1)..<(i + 1)
             }
             guard isBridge[word], bridged < 3 else { return nil }

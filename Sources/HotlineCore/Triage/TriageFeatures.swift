@@ -21,8 +21,24 @@ public enum TriageFeatures {
     }
 
     static func collect(_ bytes: UnsafeBufferPointer<UInt8>, into out: inout [UInt32]) {
+        let most = maxCount(bytes.count)
+        let old = out.count
+        out.append(contentsOf: repeatElement(0, count: most))
+        let written = out.withUnsafeMutableBufferPointer { write(bytes, to: $0.baseAddress! + old) }
+        out.removeLast(most - written)
+    }
+
+    /// The most features a match key of `bytes` bytes has: words and pairs take at most one
+    /// per byte, each gram length one per byte of the padded key.
+    static func maxCount(_ bytes: Int) -> Int { bytes + 3 * (bytes + 2) }
+
+    /// Writes the features of `bytes` at `out` (room for `maxCount(bytes.count)`) in the order
+    /// `collect` appends them (a name of its own: `&array` would convert to the pointer): words and pairs, then the 3-, 4- and 5-grams. Returns how many.
+    /// (The order matters: the category head adds floating-point weights in it.)
+    static func write(_ bytes: UnsafeBufferPointer<UInt8>, to out: UnsafeMutablePointer<UInt32>) -> Int {
         let count = bytes.count
-        guard count > 0 else { return }
+        guard count > 0 else { return 0 }
+        var n = 0
         // Words and pairs.
         var start = 0
         var previous: Range<Int>? = nil
@@ -31,12 +47,14 @@ public enum TriageFeatures {
             if i == count || bytes[i] == 0x20 {
                 if i > start {
                     let word = start..<i
-                    out.append(bucket(hash(bytes, word, seed: wordSeed)))
+                    out[n] = bucket(hash(bytes, word, seed: wordSeed))
+                    n += 1
                     if let previous {
                         var h = hash(bytes, previous, seed: pairSeed)
                         h = mix(h, 0x20)
                         h = hash(bytes, word, seed: h)
-                        out.append(bucket(h))
+                        out[n] = bucket(h)
+                        n += 1
                     }
                     previous = word
                 }
@@ -44,16 +62,28 @@ public enum TriageFeatures {
             }
             i += 1
         }
-        // Character grams over " key ", so a word's first and last letters count as such.
+        // Character grams over " key ", so a word's first and last letters count as such:
+        // the key copied once between two spaces, so each gram reads plain bytes.
         let padded = count + 2
-        @inline(__always) func byte(_ j: Int) -> UInt8 { j == 0 || j == padded - 1 ? 0x20 : bytes[j - 1] }
-        for n in 3...5 where padded >= n {
-            let seed = gramSeed &+ UInt32(n)
-            for s in 0...(padded - n) {
-                var h = seed
-                for j in s..<(s + n) { h = mix(h, byte(j)) }
-                out.append(bucket(h))
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: padded) { space in
+            let p = space.baseAddress!
+            p[0] = 0x20
+            (p + 1).update(from: bytes.baseAddress!, count: count)
+            p[padded - 1] = 0x20
+            @inline(__always) func grams(_ length: Int) {
+                guard padded >= length else { return }
+                let seed = gramSeed &+ UInt32(length)
+                for s in 0...(padded - length) {
+                    var h = seed
+                    for j in s..<(s + length) { h = mix(h, p[j]) }
+                    out[n] = bucket(h)
+                    n += 1
+                }
             }
+            grams(3)
+            grams(4)
+            grams(5)
+            return n
         }
     }
 

@@ -138,7 +138,7 @@ public struct TriageModel: Sendable {
 
     public func features(key: String, signals: [UInt32]) -> [UInt32] {
         var features: [UInt32] = []
-        features.reserveCapacity(3 * key.utf8.count + 16 + signals.count)
+        features.reserveCapacity(TriageFeatures.maxCount(key.utf8.count) + signals.count)
         TriageFeatures.collect(key, into: &features)
         features += signals
         return features
@@ -157,16 +157,16 @@ public struct TriageModel: Sendable {
             }
         }
         let value = features.isEmpty ? 0 : Float(1 / Double(features.count).squareRoot()) * priorityStep
-        let logits = [
+        let logits = (
             bias[0] + value * Float(sums.0), bias[1] + value * Float(sums.1), bias[2] + value * Float(sums.2),
-            bias[3] + value * Float(sums.3),
-        ]
-        return Self.softmax(logits[...])
+            bias[3] + value * Float(sums.3)
+        )
+        return withUnsafeBytes(of: logits) { Self.softmax($0.bindMemory(to: Float.self)) }
     }
 
     /// Probabilities of each of `categories`: computed only when a category is needed.
     public func categoryScores(_ features: [UInt32]) -> [Double] {
-        Self.softmax(categoryLogits(features)[...])
+        categoryLogits(features).withUnsafeBufferPointer { Self.softmax($0) }
     }
 
     /// The category head's logits (the priority head reads `priorityByBucket`).
@@ -177,11 +177,30 @@ public struct TriageModel: Sendable {
         categoryWeights.withUnsafeBufferPointer { w in
             slot.withUnsafeBufferPointer { slot in
                 out.withUnsafeMutableBufferPointer { out in
+                    let sums = UnsafeMutableRawPointer(out.baseAddress!)
                     for f in features {
                         let row = Int(slot[Int(f)])
                         guard row >= 0 else { continue }
-                        let base = row * stride
-                        for k in 0..<stride { out[k] += value * w[base + k] }
+                        let weights = UnsafeRawPointer(w.baseAddress! + row * stride)
+                        // Eight and four categories at a time: each lane is the same multiply
+                        // and add as one at a time (no fused multiply-add), so the sums are too.
+                        var k = 0
+                        while k + 8 <= stride {
+                            let sum = sums.loadUnaligned(fromByteOffset: 4 * k, as: SIMD8<Float>.self)
+                            let weight = weights.loadUnaligned(fromByteOffset: 4 * k, as: SIMD8<Float>.self)
+                            sums.storeBytes(of: sum + value * weight, toByteOffset: 4 * k, as: SIMD8<Float>.self)
+                            k += 8
+                        }
+                        while k + 4 <= stride {
+                            let sum = sums.loadUnaligned(fromByteOffset: 4 * k, as: SIMD4<Float>.self)
+                            let weight = weights.loadUnaligned(fromByteOffset: 4 * k, as: SIMD4<Float>.self)
+                            sums.storeBytes(of: sum + value * weight, toByteOffset: 4 * k, as: SIMD4<Float>.self)
+                            k += 4
+                        }
+                        while k < stride {
+                            out[k] += value * w[row * stride + k]
+                            k += 1
+                        }
                     }
                 }
             }
@@ -192,44 +211,48 @@ public struct TriageModel: Sendable {
     /// The words of `key` that pull hardest towards `level`'s side (P1, or P2 and P1), strongest
     /// first: what an operator reads as the model's reason.
     public func strongestWords(in key: String, towards level: Priority, limit: Int = 3, skipping stop: Set<Substring> = []) -> [String] {
-        let columns = level == .p1 ? [3] : [2, 3]
         let p = Self.priorities.count
-        var scored: [(word: Range<String.Index>, bucket: UInt32, weight: Float)] = []
-        let utf8 = key.utf8
-        var start = utf8.startIndex
-        var i = start
-        while true {
-            let atEnd = i == utf8.endIndex
-            if atEnd || utf8[i] == 0x20 {
+        // Read on the key's bytes, by offset: String indices cost a call per byte.
+        var key = key
+        return key.withUTF8 { bytes in
+            var scored: [(word: Range<Int>, bucket: UInt32, weight: Float)] = []
+            var start = 0
+            for i in 0...bytes.count where i == bytes.count || bytes[i] == 0x20 {
+                defer { start = i + 1 }
                 // Short words and the glue of sentences weigh, but tell an operator nothing.
-                if utf8.distance(from: start, to: i) >= 3 {
-                    let bucket = TriageFeatures.wordBucket(key[start..<i])
-                    let row = Int(slot[Int(bucket)])
-                    if row >= 0, !scored.contains(where: { $0.bucket == bucket }) {
-                        let base = row * p
-                        // Towards the urgent side, against the routine side.
-                        let toward = columns.map { priorityWeights[base + $0] }.max()!
-                        let pull = toward - max(priorityWeights[base], priorityWeights[base + 1])
-                        if pull > 0 { scored.append((start..<i, bucket, pull)) }
-                    }
-                }
-                if atEnd { break }
-                start = utf8.index(after: i)
+                guard i - start >= 3 else { continue }
+                let bucket = TriageFeatures.bucket(TriageFeatures.hash(bytes, start..<i, seed: TriageFeatures.wordSeed))
+                let row = Int(slot[Int(bucket)])
+                guard row >= 0, !scored.contains(where: { $0.bucket == bucket }) else { continue }
+                let base = row * p
+                // Towards the urgent side (P1, or the larger of P2 and P1 as `max()` picks it),
+                // against the routine side.
+                var toward = priorityWeights[base + (level == .p1 ? 3 : 2)]
+                if level != .p1, toward < priorityWeights[base + 3] { toward = priorityWeights[base + 3] }
+                let pull = toward - max(priorityWeights[base], priorityWeights[base + 1])
+                if pull > 0 { scored.append((start..<i, bucket, pull)) }
             }
-            i = utf8.index(after: i)
+            var out: [String] = []
+            for candidate in scored.sorted(by: { $0.weight > $1.weight }) where out.count < limit {
+                let word = String(decoding: UnsafeBufferPointer(rebasing: bytes[candidate.word]), as: UTF8.self)
+                if !stop.contains(Substring(word)), vocabulary.contains(word) { out.append(word) }
+            }
+            return out
         }
-        var out: [String] = []
-        for candidate in scored.sorted(by: { $0.weight > $1.weight }) where out.count < limit {
-            let word = key[candidate.word]
-            if !stop.contains(word), vocabulary.contains(String(word)) { out.append(String(word)) }
-        }
-        return out
     }
 
-    static func softmax(_ logits: ArraySlice<Float>) -> [Double] {
+    /// Into one array, with the sum taken in order as `reduce` took it.
+    static func softmax(_ logits: UnsafeBufferPointer<Float>) -> [Double] {
         guard let top = logits.max() else { return [] }
-        let e = logits.map { Foundation.exp(Double($0 - top)) }
-        let sum = e.reduce(0, +)
-        return e.map { $0 / sum }
+        return [Double](unsafeUninitializedCapacity: logits.count) { out, initialized in
+            var sum = 0.0
+            for (k, logit) in logits.enumerated() {
+                let e = Foundation.exp(Double(logit - top))
+                out[k] = e
+                sum += e
+            }
+            for k in logits.indices { out[k] /= sum }
+            initialized = logits.count
+        }
     }
 }
