@@ -16,13 +16,8 @@ struct Purge: AsyncParsableCommand {
     var database: String?
 
     func run() async throws {
-        let environment = ServiceEnvironment()
-        let databasePath = try existingDatabase(database)
+        let store = try openExistingStore(database, logLevel: .notice)
         let loaded = try ConfigLoader.load(directory: configDirectory(config))
-        var logger = Logger(label: "hotline")
-        logger.logLevel = .notice
-        let keys = try DataKeySource.load(environment: environment, databasePath: databasePath, logger: logger)
-        let store = try SQLiteStore(path: databasePath, sealer: keys.sealer)
         let report = try await store.purge(loaded.service.retention, actor: "cli:purge", now: Date())
         try await store.close()
         print("\(report.cases) resolved cases, \(report.sessions) conversations, \(report.messages) messages removed")

@@ -27,13 +27,8 @@ struct Report: AsyncParsableCommand {
     var database: String?
 
     func run() async throws {
-        let environment = ServiceEnvironment()
-        let databasePath = try existingDatabase(database)
+        let store = try openExistingStore(database, logLevel: .warning)
         let loaded = try loadConfigOrExit(configDirectory(config))
-        var logger = Logger(label: "hotline")
-        logger.logLevel = .warning
-        let keys = try DataKeySource.load(environment: environment, databasePath: databasePath, logger: logger)
-        let store = try SQLiteStore(path: databasePath, sealer: keys.sealer)
         let text = try await ProvinceReport.render(store: store, config: loaded, month: month, format: format)
         try await store.close()
         guard let text else { throw ValidationError("--month is written YYYY-MM, such as 2026-11") }

@@ -44,9 +44,11 @@ extension ConsoleController {
                     try await writer.write(ByteBuffer(string: "retry: 2000\n: live\n\n"))
                     var last = since
                     var referred: Set<String> = []
+                    if let communes { referred = Set(try await store.referrals(communes: communes, at: now()).map(\.reference)) }
                     func visible(_ change: CaseChange) async throws -> Bool {
                         guard let communes else { return true }
-                        if !referred.contains(change.reference), change.kind == "referral_sent" || referred.isEmpty {
+                        // Only a new referral can add a case to theirs: read the list again then, not on every change.
+                        if !referred.contains(change.reference), change.kind == "referral_sent" {
                             referred = Set(try await store.referrals(communes: communes, at: now()).map(\.reference))
                         }
                         return referred.contains(change.reference)

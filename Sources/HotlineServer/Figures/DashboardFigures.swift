@@ -86,7 +86,7 @@ struct DashboardFigures: ResponseCodable, Sendable, Equatable {
             byChannel[fact.channel.rawValue, default: 0] += 1
         }
         let dayList = (0..<days).map { offset -> Day in
-            let key = zone.dayKey(calendar.date(byAdding: .day, value: offset, to: firstDay)!.addingTimeInterval(3600))
+            let key = zone.dayKey(calendar.date(byAdding: .day, value: offset, to: firstDay)!)
             return perDay[key] ?? Day(day: key)
         }
 
@@ -100,7 +100,7 @@ struct DashboardFigures: ResponseCodable, Sendable, Equatable {
             let start = calendar.date(byAdding: .weekOfYear, value: offset, to: firstWeek)!
             let values = waits[start] ?? []
             return Week(
-                week: zone.dayKey(start.addingTimeInterval(3600)), acknowledged: values.count, medianSeconds: Percentile.of(values, 0.5),
+                week: zone.dayKey(start), acknowledged: values.count, medianSeconds: Percentile.of(values, 0.5),
                 p90Seconds: Percentile.of(values, 0.9))
         }
 
@@ -114,7 +114,7 @@ struct DashboardFigures: ResponseCodable, Sendable, Equatable {
         }
         let monthList = (0..<months).map { offset -> Month in
             let key = String(
-                zone.dayKey(calendar.date(byAdding: .month, value: offset, to: firstMonth)!.addingTimeInterval(3600)).prefix(7))
+                zone.dayKey(calendar.date(byAdding: .month, value: offset, to: firstMonth)!).prefix(7))
             return perMonth[key] ?? Month(month: key, due: 0, met: 0)
         }
 

@@ -1,15 +1,11 @@
 import Foundation
+import Gateways
 
 /// The dashboard's charts, drawn on the server as SVG (no chart service, no script). Each
 /// carries its total in `data-total` and a `<title>`, so a screen reader and a test can read it.
 enum SVGCharts {
     // The console's own priority colours (console.css).
     static let colours = ["P1": "#b00020", "P2": "#c25e00", "P3": "#2f6f3e", "none": "#8a8f98"]
-
-    static func escape(_ text: String) -> String {
-        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
-            .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
-    }
 
     /// Cases per day, stacked by priority.
     static func casesPerDay(_ days: [DashboardFigures.Day], title: String) -> String {
@@ -47,7 +43,7 @@ enum SVGCharts {
             body += String(
                 format:
                     "<text x=\"0\" y=\"%.0f\">%@</text><rect x=\"150\" y=\"%.0f\" width=\"%.1f\" height=\"16\" fill=\"#2f6db5\"/><text x=\"%.0f\" y=\"%.0f\">%d</text>",
-                y + 13, escape(String(row.key.prefix(22))), y, max(1, w), 156 + w, y + 13, row.value)
+                y + 13, XMLBody.escape(String(row.key.prefix(22))), y, max(1, w), 156 + w, y + 13, row.value)
         }
         let total = rows.map(\.value).reduce(0, +)
         return svg(id: id, title: title, total: total, width: 640, height: max(rowHeight, Double(rows.count) * rowHeight), body: body)
@@ -97,7 +93,7 @@ enum SVGCharts {
     static func svg(id: String, title: String, total: Int, width: Double, height: Double, body: String) -> String {
         """
         <svg id="\(id)" class="chart" data-total="\(total)" role="img" aria-labelledby="\(id)-title" viewBox="0 0 \(Int(width)) \(Int(height))" \
-        xmlns="http://www.w3.org/2000/svg" font-size="11"><title id="\(id)-title">\(escape(title)) (\(total))</title>\(body)</svg>
+        xmlns="http://www.w3.org/2000/svg" font-size="11"><title id="\(id)-title">\(XMLBody.escape(title)) (\(total))</title>\(body)</svg>
         """
     }
 }

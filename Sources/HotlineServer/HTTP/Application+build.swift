@@ -101,29 +101,25 @@ public struct ServiceEnvironment: Sendable {
 
     /// Operators from `escalation.yaml` whose token variable is set, and "dev" from
     /// `HOTLINE_OPERATOR_TOKEN`.
-    public func operatorTokens(_ config: EscalationConfig) -> OperatorTokens {
+    /// With `communes`, their child-protection workers too (console only).
+    public func operatorTokens(_ config: EscalationConfig, communes: [Commune] = []) -> OperatorTokens {
         var tokens = config.operators.compactMap { op in self[op.tokenEnv].map { (operatorID: op.id, token: $0) } }
         if let dev = self["HOTLINE_OPERATOR_TOKEN"] { tokens.append((operatorID: "dev", token: dev)) }
-        // "dev" is for development on one machine: it may see everything, the audit trail too.
-        let supervisors = Set(config.operators.filter { $0.role == .supervisor }.map(\.id) + ["dev"])
-        return OperatorTokens(tokens, supervisors: supervisors)
-    }
-
-    /// The operators above, and the communes' child-protection workers of `service.yaml`.
-    public func operatorTokens(_ config: HotlineConfig) -> OperatorTokens {
-        let operators = operatorTokens(config.escalation)
-        var tokens: [(operatorID: String, token: String)] = config.escalation.operators.compactMap { op in
-            self[op.tokenEnv].map { (operatorID: op.id, token: $0) }
-        }
-        if let dev = self["HOTLINE_OPERATOR_TOKEN"] { tokens.append((operatorID: "dev", token: dev)) }
-        var communes: [String: Set<String>] = [:]
-        for commune in config.service.communes {
+        var workers: [String: Set<String>] = [:]
+        for commune in communes {
             for worker in commune.workers {
-                communes[worker.id, default: []].insert(commune.id)
+                workers[worker.id, default: []].insert(commune.id)
                 if let token = self[worker.tokenEnv] { tokens.append((operatorID: worker.id, token: token)) }
             }
         }
-        return OperatorTokens(tokens, supervisors: operators.supervisors, communeWorkers: communes)
+        // "dev" is for development on one machine: it may see everything, the audit trail too.
+        let supervisors = Set(config.operators.filter { $0.role == .supervisor }.map(\.id) + ["dev"])
+        return OperatorTokens(tokens, supervisors: supervisors, communeWorkers: workers)
+    }
+
+    /// The operators of `escalation.yaml` and the communes' workers of `service.yaml`.
+    public func operatorTokens(_ config: HotlineConfig) -> OperatorTokens {
+        operatorTokens(config.escalation, communes: config.service.communes)
     }
 
     /// One sender per SMS gateway, with its secret (nil when unset: sends wait and say why).
