@@ -29,7 +29,7 @@ import urllib.parse
 import urllib.request
 
 from selenium import webdriver
-from selenium.common.exceptions import StaleElementReferenceException, TimeoutException
+from selenium.common.exceptions import StaleElementReferenceException, TimeoutException, WebDriverException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
@@ -162,9 +162,18 @@ def browser():
 
 
 def wait(driver, condition, seconds=10, what=""):
+    # The page swaps parts of itself in as events arrive: an element read mid-swap is retried.
+    # Chromium reports that either as a stale element or, when the swap lands between finding
+    # the node and reading it, as a node that "does not belong to the document".
+    def retried(d):
+        try:
+            return condition(d)
+        except WebDriverException as error:
+            if "does not belong to the document" in str(error):
+                return False
+            raise
     try:
-        # The page swaps parts of itself in as events arrive: an element read mid-swap is retried.
-        return WebDriverWait(driver, seconds, poll_frequency=0.1, ignored_exceptions=[StaleElementReferenceException]).until(condition)
+        return WebDriverWait(driver, seconds, poll_frequency=0.1, ignored_exceptions=[StaleElementReferenceException]).until(retried)
     except TimeoutException:
         raise AssertionError(f"timed out after {seconds} s: {what}\n--- page ---\n{driver.page_source[:3000]}")
 
